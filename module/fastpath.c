@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fast path: lalloc_alloc() and lalloc_free() for layouts that fit a
+ * slab class.
+ *
+ * Each cache keeps, per CPU, a small stack of free objects. Alloc pops and
+ * free pushes under the CPU's local_lock with interrupts off, which makes the
+ * path safe from any context (process, softirq, hard irq) without atomics
+ * and without writing a cache line another CPU writes. An object may be
+ * freed on any CPU: the stack holds free objects of the cache, not objects
+ * "of this CPU", and their slab is found from the address when they go back.
+ * An empty stack is refilled from the cache's slabs and a full one flushed
+ * to them (slowpath.c); only those take the cache's spinlock.
+ */
+#include <linux/export.h>
+#include <linux/sched/mm.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+#define LALLOC_ZST_BASE	0xdead000000000000UL
+
+/**
+ * lalloc_zst() - the pointer a zero-size layout of alignment @align gets
+ * @align: a power of two
+ *
+ * The address is aligned to @align and non-canonical on x86-64 with 4- or
+ * 5-level paging, so it is never a user or kernel mapping and any access
+ * faults: addresses in [2^57, 2^64 - 2^56) are never canonical.
+ *
+ * Return: the zero-size block.
+ */
+void *lalloc_zst(size_t align)
+{
+	if (align >= (1UL << 57))
+		return (void *)align;
+	return (void *)ALIGN(LALLOC_ZST_BASE, align);
+}
+
+/* Zero-size, large, vmalloc and invalid layouts. */
+static noinline void *alloc_unusual(struct lalloc_layout l, gfp_t gfp,
+				    enum lalloc_origin *origin)
+{
+	if (!lalloc_layout_valid(l)) {
+		lalloc_gstat_inc(invalid_layouts);
+		return NULL;
+	}
+	if (!l.size) {
+		if (origin)
+			*origin = LALLOC_ORIGIN_ZST;
+		return lalloc_zst(l.align);
+	}
+	if (lalloc_should_fail(gfp))
+		return NULL;
+	/* Pages and vmalloc honour __GFP_ZERO themselves. */
+	return lalloc_large_alloc(l, gfp, origin);
+}
+
+/* The per-CPU stack was empty: refill it from slabs, or make a new slab. */
+static noinline void *alloc_slow(struct lalloc_cache *s, size_t size,
+				 gfp_t gfp, enum lalloc_origin *origin)
+{
+	struct lalloc_cpu_cache *c;
+	unsigned long flags;
+	void *obj;
+
+	if (lalloc_should_fail(gfp))
+		return NULL;
+
+	local_lock_irqsave(&s->cpu->lock, flags);
+	c = this_cpu_ptr(s->cpu);
+	obj = lalloc_refill(s, c);
+	if (obj) {
+		c->stat.slow_allocs++;
+		c->stat.requested_bytes += size;
+		local_unlock_irqrestore(&s->cpu->lock, flags);
+		if (origin)
+			*origin = LALLOC_ORIGIN_PARTIAL_SLAB;
+		return obj;
+	}
+	local_unlock_irqrestore(&s->cpu->lock, flags);
+
+	/* No free slot anywhere: the page allocator, with the caller's gfp. */
+	obj = lalloc_new_slab_alloc(s, gfp);
+	if (!obj)
+		return NULL;
+	lalloc_stat_inc(s, slow_allocs);
+	lalloc_stat_add(s, requested_bytes, size);
+	if (origin)
+		*origin = LALLOC_ORIGIN_NEW_SLAB;
+	return obj;
+}
+
+static __always_inline void *alloc_inline(struct lalloc_layout l, gfp_t gfp,
+					  enum lalloc_origin *origin)
+{
+	size_t mask = l.align - 1, padded;
+	struct lalloc_cache *s;
+	struct lalloc_cpu_cache *c;
+	unsigned long flags;
+	void *obj;
+
+	/* Debug kernels catch sleeping allocations in atomic context here. */
+	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP))
+		might_alloc(gfp);
+
+	/*
+	 * One compare sends every unusual layout to alloc_unusual(): size 0
+	 * (padded - 1 wraps), past the slab classes, and the overflow or
+	 * zero alignment that pads to 0. A non-power-of-two alignment is
+	 * caught by the first test.
+	 */
+	padded = (l.size + mask) & ~mask;
+	if (unlikely((l.align & mask) || padded - 1 >= LALLOC_MAX_SLOT))
+		return alloc_unusual(l, gfp, origin);
+
+	s = lalloc_cache_of(padded);
+	local_lock_irqsave(&s->cpu->lock, flags);
+	c = this_cpu_ptr(s->cpu);
+	if (unlikely(!c->count)) {
+		local_unlock_irqrestore(&s->cpu->lock, flags);
+		obj = alloc_slow(s, l.size, gfp, origin);
+		if (unlikely(!obj))
+			return NULL;
+	} else {
+		obj = c->objs[--c->count];
+		c->stat.fast_allocs++;
+		c->stat.requested_bytes += l.size;
+		local_unlock_irqrestore(&s->cpu->lock, flags);
+		if (origin)
+			*origin = LALLOC_ORIGIN_CPU_CACHE;
+	}
+	if (unlikely(gfp & __GFP_ZERO))
+		memset(obj, 0, s->slot_size);
+	return obj;
+}
+
+/**
+ * lalloc_alloc() - allocate a block for a layout
+ * @l: size and alignment; size 0 gives a zero-size block
+ * @gfp: allocation flags (GFP_KERNEL, GFP_ATOMIC, ... ; __GFP_ZERO zeroes)
+ *
+ * Context: any context @gfp allows, hard and soft interrupts included.
+ * Return: a block aligned to @l.align holding at least @l.size bytes, or
+ * NULL when memory is short or @l is not a valid layout.
+ */
+void *lalloc_alloc(struct lalloc_layout l, gfp_t gfp)
+{
+	return alloc_inline(l, gfp, NULL);
+}
+EXPORT_SYMBOL_GPL(lalloc_alloc);
+
+/**
+ * lalloc_alloc_zeroed() - allocate a zero-filled block for a layout
+ * @l: size and alignment
+ * @gfp: allocation flags
+ *
+ * The whole usable block (lalloc_usable_size()) is zeroed.
+ *
+ * Context: as lalloc_alloc().
+ * Return: as lalloc_alloc().
+ */
+void *lalloc_alloc_zeroed(struct lalloc_layout l, gfp_t gfp)
+{
+	return alloc_inline(l, gfp | __GFP_ZERO, NULL);
+}
+EXPORT_SYMBOL_GPL(lalloc_alloc_zeroed);
+
+/* lalloc_alloc() that also says where the block came from. */
+void *__lalloc_alloc(struct lalloc_layout l, gfp_t gfp,
+		     enum lalloc_origin *origin)
+{
+	return alloc_inline(l, gfp, origin);
+}
+
+static noinline void free_unusual(void *p, struct lalloc_layout l)
+{
+	switch (lalloc_kind_of(l)) {
+	case LALLOC_KIND_INVALID:
+		lalloc_gstat_inc(invalid_layouts);
+		return;
+	case LALLOC_KIND_ZST:
+		return;
+	case LALLOC_KIND_SLAB:	/* unreachable: slab layouts take the fast path */
+		return;
+	case LALLOC_KIND_PAGES:
+		lalloc_large_free(p, l);
+		return;
+	case LALLOC_KIND_VMALLOC:
+		lalloc_vmalloc_free(p, l);
+		return;
+	}
+}
+
+/* The per-CPU stack is full: flush a batch to the slabs, then push @p. */
+static noinline void free_slow(struct lalloc_cache *s, void *p, size_t size)
+{
+	struct lalloc_cpu_cache *c;
+	unsigned long flags;
+	LIST_HEAD(to_free);
+
+	local_lock_irqsave(&s->cpu->lock, flags);
+	c = this_cpu_ptr(s->cpu);
+	if (c->count >= s->cpu_limit)
+		lalloc_flush(s, c, s->batch, &to_free);
+	c->objs[c->count++] = p;
+	c->stat.slow_frees++;
+	c->stat.requested_bytes -= size;
+	local_unlock_irqrestore(&s->cpu->lock, flags);
+
+	/* Surplus empty slabs go back to the page allocator outside the locks. */
+	lalloc_free_slabs(s, &to_free);
+}
+
+/**
+ * lalloc_free() - free a block
+ * @p: the block; NULL is ignored
+ * @l: the layout it was allocated or last resized with
+ *
+ * The owning cache is found from @p's address, so a block shrunk in place
+ * is freed with its new layout. An invalid @l frees nothing and is counted
+ * in the invalid_layouts statistic.
+ *
+ * Context: any context.
+ */
+void lalloc_free(void *p, struct lalloc_layout l)
+{
+	size_t mask = l.align - 1, padded;
+	struct lalloc_cache *s;
+	struct lalloc_cpu_cache *c;
+	unsigned long flags;
+
+	padded = (l.size + mask) & ~mask;
+	if (unlikely(!p || (l.align & mask) || padded - 1 >= LALLOC_MAX_SLOT)) {
+		if (p)
+			free_unusual(p, l);
+		return;
+	}
+
+	s = lalloc_slab_of(p)->cache;
+	local_lock_irqsave(&s->cpu->lock, flags);
+	c = this_cpu_ptr(s->cpu);
+	if (unlikely(c->count >= s->cpu_limit)) {
+		local_unlock_irqrestore(&s->cpu->lock, flags);
+		free_slow(s, p, l.size);
+		return;
+	}
+	c->objs[c->count++] = p;
+	c->stat.fast_frees++;
+	c->stat.requested_bytes -= l.size;
+	local_unlock_irqrestore(&s->cpu->lock, flags);
+}
+EXPORT_SYMBOL_GPL(lalloc_free);

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lalloc internals shared by the fast path, the slow path, the large-block
+ * path and the resize code.
+ *
+ * Map of the allocator:
+ *   layout.c        Rust's Layout rules
+ *   size_classes.c  the slab classes and the layout -> class lookup
+ *   fastpath.c      per-CPU object caches: lalloc_alloc()/lalloc_free()
+ *   slowpath.c      slabs, partial/empty lists, the page allocator
+ *   large.c         blocks past the slab classes: exact pages, vmalloc
+ *   resize.c        grow/shrink/realloc and usable size
+ *   shrinker.c      giving empty slabs back under memory pressure
+ */
+#ifndef _LALLOC_INTERNAL_H
+#define _LALLOC_INTERNAL_H
+
+#include <linux/lalloc.h>
+#include <linux/list.h>
+#include <linux/local_lock.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+
+/*
+ * Slab classes: multiples of 8 up to 128 bytes, then eight classes per
+ * power of two up to 32 KiB, so a class wastes at most 1/8 of the next
+ * power of two below it (12.5% internal fragmentation for sizes >= 128).
+ */
+#define LALLOC_MAX_SLOT		(32U * 1024)
+#define LALLOC_SMALL_LIMIT	1024U
+#define LALLOC_SMALL_SHIFT	3	/* class lookup granularity <= 1 KiB */
+#define LALLOC_BIG_SHIFT	7	/* class lookup granularity <= 32 KiB */
+#define LALLOC_NR_CLASSES	(16 + 8 * 8)
+#define LALLOC_MAX_SLAB_ORDER	5
+
+/* Largest block the page allocator gives in one piece. */
+#define LALLOC_MAX_BLOCK	(PAGE_SIZE << LALLOC_MAX_PAGE_ORDER)
+
+/* Per-CPU object cache capacity; the per-class limit is at most this. */
+#define LALLOC_CPU_CAP		32
+
+/* Where a block came from: reported by the device's INFO query. */
+enum lalloc_origin {
+	LALLOC_ORIGIN_NONE = 0,
+	LALLOC_ORIGIN_ZST,
+	LALLOC_ORIGIN_CPU_CACHE,
+	LALLOC_ORIGIN_PARTIAL_SLAB,
+	LALLOC_ORIGIN_NEW_SLAB,
+	LALLOC_ORIGIN_PAGES,
+	LALLOC_ORIGIN_VMALLOC,
+};
+
+/* Which allocator backs a layout: a pure function of (size, align). */
+enum lalloc_kind {
+	LALLOC_KIND_ZST,
+	LALLOC_KIND_SLAB,
+	LALLOC_KIND_PAGES,
+	LALLOC_KIND_VMALLOC,
+	LALLOC_KIND_INVALID,
+};
+
+/*
+ * Counters one CPU keeps for one cache. Only that CPU writes them, with
+ * this_cpu ops or under the per-CPU lock; readers sum over all CPUs.
+ */
+struct lalloc_cache_stats {
+	u64 fast_allocs;
+	u64 fast_frees;
+	u64 slow_allocs;	/* misses: refills from slabs and new slabs */
+	u64 slow_frees;		/* frees that flushed objects back to slabs */
+	s64 requested_bytes;	/* live bytes requested in this cache */
+	u64 slabs_allocated;
+	u64 slabs_freed;
+	u64 grow_in_place;
+	u64 grow_moved;
+	u64 shrink_in_place;
+	u64 shrink_moved;
+	u64 failures;
+};
+
+/* A cache's per-CPU half: everything the fast path touches. */
+struct lalloc_cpu_cache {
+	local_lock_t lock;
+	unsigned int count;
+	struct lalloc_cache_stats stat;
+	void *objs[LALLOC_CPU_CAP];
+};
+
+/* Which list of its cache a slab is on. */
+enum lalloc_slab_state {
+	LALLOC_SLAB_EMPTY,
+	LALLOC_SLAB_PARTIAL,
+	LALLOC_SLAB_FULL,
+	LALLOC_SLAB_NR_STATES,
+};
+
+struct lalloc_cache {
+	/* Read-mostly: set up once at init. */
+	struct lalloc_cpu_cache __percpu *cpu;
+	unsigned int slot_size;
+	unsigned int order;		/* preferred slab order */
+	unsigned int min_order;		/* fallback: smallest order holding one slot */
+	unsigned int objs_per_slab;	/* at the preferred order */
+	unsigned int cpu_limit;		/* objects a CPU may keep */
+	unsigned int batch;		/* objects moved per refill or flush */
+	char name[24];
+
+	/* The slow path's state, under @lock. */
+	spinlock_t lock ____cacheline_aligned_in_smp;
+	struct list_head slabs[LALLOC_SLAB_NR_STATES];
+	unsigned long nr_slabs[LALLOC_SLAB_NR_STATES];
+	unsigned long pages;		/* pages in all slabs of this cache */
+};
+
+/*
+ * A slab: 2^order pages from the page allocator, cut into slots. Found from
+ * any object in it through page->private of every page it spans (pages lalloc
+ * allocated itself, so the field is the owner's to use).
+ */
+struct lalloc_slab {
+	struct list_head list;
+	struct lalloc_cache *cache;
+	void *base;
+	void *freelist;
+	unsigned int inuse;	/* slots not on @freelist (live or per-CPU) */
+	unsigned int nr_objs;
+	unsigned int order;
+	enum lalloc_slab_state state;
+};
+
+/* Global counters, one set per CPU. */
+struct lalloc_global_stats {
+	u64 large_allocs;
+	u64 large_frees;
+	s64 large_pages;
+	s64 large_requested_bytes;
+	u64 vmalloc_allocs;
+	u64 vmalloc_frees;
+	s64 vmalloc_bytes;
+	s64 vmalloc_requested_bytes;
+	u64 page_allocs[LALLOC_MAX_SLAB_ORDER + 1];
+	u64 shrinker_scans;
+	u64 shrinker_pages;
+	u64 invalid_layouts;
+	u64 failures;
+};
+
+extern struct lalloc_cache lalloc_caches[LALLOC_NR_CLASSES];
+extern struct lalloc_global_stats __percpu *lalloc_gstats;
+extern u8 lalloc_class_small[(LALLOC_SMALL_LIMIT >> LALLOC_SMALL_SHIFT) + 1];
+extern u8 lalloc_class_big[(LALLOC_MAX_SLOT >> LALLOC_BIG_SHIFT) + 1];
+extern unsigned int lalloc_empty_slabs_kept;
+
+/* size_classes.c */
+int lalloc_classes_init(void);
+void lalloc_classes_exit(void);
+
+/* slowpath.c */
+void *lalloc_refill(struct lalloc_cache *s, struct lalloc_cpu_cache *c);
+void *lalloc_new_slab_alloc(struct lalloc_cache *s, gfp_t gfp);
+void lalloc_flush(struct lalloc_cache *s, struct lalloc_cpu_cache *c,
+		  unsigned int n, struct list_head *to_free);
+void lalloc_free_slabs(struct lalloc_cache *s, struct list_head *slabs);
+unsigned long lalloc_release_empty(struct lalloc_cache *s, unsigned long max);
+void lalloc_drain_all(void);
+unsigned long lalloc_empty_pages(void);
+unsigned long lalloc_shrink_all(void);
+
+/* fault_inject.c: a failure point in every allocation, off by default. */
+bool lalloc_should_fail(gfp_t gfp);
+void lalloc_fault_set(int times);
+int lalloc_fault_init(void);
+void lalloc_fault_exit(void);
+
+/* large.c */
+void *lalloc_large_alloc(struct lalloc_layout l, gfp_t gfp,
+			 enum lalloc_origin *origin);
+void lalloc_large_free(void *p, struct lalloc_layout l);
+void *lalloc_vmalloc_alloc(struct lalloc_layout l, gfp_t gfp);
+void lalloc_vmalloc_free(void *p, struct lalloc_layout l);
+bool lalloc_large_shrink_in_place(void *p, struct lalloc_layout old,
+				  struct lalloc_layout new);
+
+/* fastpath.c */
+void *__lalloc_alloc(struct lalloc_layout l, gfp_t gfp,
+		     enum lalloc_origin *origin);
+void *lalloc_zst(size_t align);
+bool lalloc_layout_valid(struct lalloc_layout l);
+
+/* shrinker.c */
+int lalloc_shrinker_init(void);
+void lalloc_shrinker_exit(void);
+
+/* Size rounded up to the alignment; 0 on overflow or a bad alignment. */
+static inline size_t lalloc_padded(struct lalloc_layout l)
+{
+	size_t mask = l.align - 1;
+
+	return (l.size + mask) & ~mask;
+}
+
+static inline enum lalloc_kind lalloc_kind_of(struct lalloc_layout l)
+{
+	size_t padded;
+
+	if (!lalloc_layout_valid(l))
+		return LALLOC_KIND_INVALID;
+	if (!l.size)
+		return LALLOC_KIND_ZST;
+	padded = lalloc_padded(l);
+	if (padded <= LALLOC_MAX_SLOT)
+		return LALLOC_KIND_SLAB;
+	if (padded <= LALLOC_MAX_BLOCK)
+		return LALLOC_KIND_PAGES;
+	return LALLOC_KIND_VMALLOC;
+}
+
+/* The class of a padded size in [1, LALLOC_MAX_SLOT]. */
+static __always_inline struct lalloc_cache *lalloc_cache_of(size_t padded)
+{
+	unsigned int idx;
+
+	if (padded <= LALLOC_SMALL_LIMIT)
+		idx = lalloc_class_small[(padded + 7) >> LALLOC_SMALL_SHIFT];
+	else
+		idx = lalloc_class_big[(padded + 127) >> LALLOC_BIG_SHIFT];
+	return &lalloc_caches[idx];
+}
+
+static __always_inline struct lalloc_slab *lalloc_slab_of(const void *obj)
+{
+	return (struct lalloc_slab *)page_private(virt_to_page(obj));
+}
+
+#define lalloc_stat_inc(s, field)	this_cpu_inc((s)->cpu->stat.field)
+#define lalloc_stat_add(s, field, v)	this_cpu_add((s)->cpu->stat.field, v)
+#define lalloc_gstat_inc(field)		this_cpu_inc(lalloc_gstats->field)
+#define lalloc_gstat_add(field, v)	this_cpu_add(lalloc_gstats->field, v)
+
+#endif /* _LALLOC_INTERNAL_H */

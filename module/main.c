@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lalloc: module init and exit, module parameters.
+ */
+#include <linux/init.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+
+#include "internal.h"
+
+struct lalloc_global_stats __percpu *lalloc_gstats;
+
+module_param_named(empty_slabs_kept, lalloc_empty_slabs_kept, uint, 0644);
+MODULE_PARM_DESC(empty_slabs_kept,
+		 "Empty slabs each cache keeps for reuse before giving them back to the page allocator (default 1; the shrinker frees them all)");
+
+static int __init lalloc_init(void)
+{
+	int ret;
+
+	lalloc_gstats = alloc_percpu(struct lalloc_global_stats);
+	if (!lalloc_gstats)
+		return -ENOMEM;
+	ret = lalloc_classes_init();
+	if (ret)
+		goto free_gstats;
+	ret = lalloc_fault_init();
+	if (ret)
+		goto free_classes;
+	ret = lalloc_shrinker_init();
+	if (ret)
+		goto free_fault;
+
+	pr_info("version %s loaded: %u slab classes up to %u bytes\n",
+		LALLOC_VERSION, LALLOC_NR_CLASSES, LALLOC_MAX_SLOT);
+	return 0;
+
+free_fault:
+	lalloc_fault_exit();
+free_classes:
+	lalloc_classes_exit();
+free_gstats:
+	free_percpu(lalloc_gstats);
+	return ret;
+}
+
+static void __exit lalloc_exit(void)
+{
+	lalloc_shrinker_exit();
+	lalloc_fault_exit();
+	lalloc_classes_exit();
+	free_percpu(lalloc_gstats);
+	pr_info("version %s unloaded\n", LALLOC_VERSION);
+}
+
+module_init(lalloc_init);
+module_exit(lalloc_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Layout-aware slab allocator with Rust Allocator semantics, stats and a userspace device");
+MODULE_VERSION(LALLOC_VERSION);
+MODULE_AUTHOR("The lalloc developers");

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Resizing with the contract of Rust's Allocator::grow/shrink and
+ * Rust-for-Linux's Allocator::realloc.
+ *
+ * A block stays where it is when it already satisfies the new layout: its
+ * usable size covers the new size, its address meets the new alignment, and
+ * the new layout is served by the same kind of allocator (slab, pages or
+ * vmalloc), since lalloc_free() tells the kinds apart by the layout. Shrinks
+ * prefer moving to a smaller slab class, and page blocks give their tail
+ * pages back in place. Anything else moves: allocate, copy, free. On failure
+ * the old block is untouched and still the caller's.
+ */
+#include <linux/export.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+/**
+ * lalloc_usable_size() - the real length of a block
+ * @p: the block
+ * @l: its current layout
+ *
+ * Return: the bytes the block really has (at least @l.size), 0 for a
+ * zero-size block or an invalid layout.
+ */
+size_t lalloc_usable_size(const void *p, struct lalloc_layout l)
+{
+	switch (lalloc_kind_of(l)) {
+	case LALLOC_KIND_SLAB:
+		return lalloc_slab_of(p)->cache->slot_size;
+	case LALLOC_KIND_PAGES:
+	case LALLOC_KIND_VMALLOC:
+		return PAGE_ALIGN(l.size);
+	default:
+		return 0;
+	}
+}
+EXPORT_SYMBOL_GPL(lalloc_usable_size);
+
+enum resize_dir { RESIZE_GROW, RESIZE_SHRINK };
+
+/* Try to give @p the layout @new without moving it. */
+static bool resize_in_place(void *p, struct lalloc_layout old,
+			    struct lalloc_layout new, enum lalloc_kind kind,
+			    enum resize_dir dir, bool *prefer_move)
+{
+	struct lalloc_cache *s;
+
+	*prefer_move = false;
+	if (!IS_ALIGNED((unsigned long)p, new.align))
+		return false;
+
+	switch (kind) {
+	case LALLOC_KIND_SLAB:
+		s = lalloc_slab_of(p)->cache;
+		if (new.size > s->slot_size)
+			return false;
+		/* A shrink into a smaller class moves to give memory back. */
+		if (dir == RESIZE_SHRINK && lalloc_cache_of(lalloc_padded(new)) != s)
+			*prefer_move = true;
+		return true;
+	case LALLOC_KIND_PAGES:
+		if (dir == RESIZE_GROW)
+			return PAGE_ALIGN(new.size) == PAGE_ALIGN(old.size);
+		return true;	/* done in commit_in_place(): frees the tail */
+	case LALLOC_KIND_VMALLOC:
+		return PAGE_ALIGN(new.size) == PAGE_ALIGN(old.size);
+	default:
+		return false;
+	}
+}
+
+static void *commit_in_place(void *p, struct lalloc_layout old,
+			     struct lalloc_layout new, enum lalloc_kind kind,
+			     enum resize_dir dir, bool zero_tail)
+{
+	struct lalloc_cache *s;
+	s64 delta = (s64)new.size - (s64)old.size;
+
+	switch (kind) {
+	case LALLOC_KIND_SLAB:
+		s = lalloc_slab_of(p)->cache;
+		lalloc_stat_add(s, requested_bytes, delta);
+		if (dir == RESIZE_GROW)
+			lalloc_stat_inc(s, grow_in_place);
+		else
+			lalloc_stat_inc(s, shrink_in_place);
+		break;
+	case LALLOC_KIND_PAGES:
+		lalloc_large_shrink_in_place(p, old, new);
+		break;
+	case LALLOC_KIND_VMALLOC:
+		lalloc_gstat_add(vmalloc_requested_bytes, delta);
+		break;
+	default:
+		break;
+	}
+	if (zero_tail && new.size > old.size)
+		memset(p + old.size, 0, new.size - old.size);
+	return p;
+}
+
+static void count_move(void *p, struct lalloc_layout old, enum resize_dir dir)
+{
+	struct lalloc_cache *s;
+
+	if (lalloc_kind_of(old) != LALLOC_KIND_SLAB)
+		return;
+	s = lalloc_slab_of(p)->cache;
+	if (dir == RESIZE_GROW)
+		lalloc_stat_inc(s, grow_moved);
+	else
+		lalloc_stat_inc(s, shrink_moved);
+}
+
+static void *resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
+		    gfp_t gfp, enum resize_dir dir, bool zero_tail)
+{
+	enum lalloc_kind old_kind = lalloc_kind_of(old);
+	enum lalloc_kind new_kind = lalloc_kind_of(new);
+	bool prefer_move = false;
+	void *q;
+
+	if (old_kind == LALLOC_KIND_INVALID || new_kind == LALLOC_KIND_INVALID ||
+	    (dir == RESIZE_GROW && new.size < old.size) ||
+	    (dir == RESIZE_SHRINK && new.size > old.size) ||
+	    (!p && old_kind != LALLOC_KIND_ZST)) {
+		lalloc_gstat_inc(invalid_layouts);
+		return NULL;
+	}
+	gfp &= ~__GFP_ZERO;
+
+	if (old_kind == LALLOC_KIND_ZST)
+		return zero_tail ? lalloc_alloc_zeroed(new, gfp) :
+				   lalloc_alloc(new, gfp);
+	if (new_kind == LALLOC_KIND_ZST) {
+		lalloc_free(p, old);
+		return lalloc_zst(new.align);
+	}
+
+	if (old_kind == new_kind &&
+	    resize_in_place(p, old, new, old_kind, dir, &prefer_move) &&
+	    !prefer_move)
+		return commit_in_place(p, old, new, old_kind, dir, zero_tail);
+
+	q = lalloc_alloc(new, gfp);
+	if (!q) {
+		/* A shrink that wanted a smaller class may still stay put. */
+		if (prefer_move)
+			return commit_in_place(p, old, new, old_kind, dir, false);
+		return NULL;
+	}
+	memcpy(q, p, min(old.size, new.size));
+	if (zero_tail && new.size > old.size)
+		memset(q + old.size, 0, new.size - old.size);
+	count_move(p, old, dir);
+	lalloc_free(p, old);
+	return q;
+}
+
+/**
+ * lalloc_grow() - make a block larger, keeping its contents
+ * @p: the block
+ * @old: its current layout
+ * @new: the new layout; @new.size >= @old.size, any valid alignment
+ * @gfp: allocation flags for a move
+ *
+ * Context: as lalloc_alloc().
+ * Return: the block (@p if it stayed in place), or NULL with @p untouched
+ * and still owned by the caller, also when the layouts are invalid.
+ */
+void *lalloc_grow(void *p, struct lalloc_layout old, struct lalloc_layout new,
+		  gfp_t gfp)
+{
+	return resize(p, old, new, gfp, RESIZE_GROW, false);
+}
+EXPORT_SYMBOL_GPL(lalloc_grow);
+
+/**
+ * lalloc_grow_zeroed() - lalloc_grow() that zeroes the new bytes
+ * @p: the block
+ * @old: its current layout
+ * @new: the new layout; @new.size >= @old.size
+ * @gfp: allocation flags for a move
+ *
+ * Bytes [@old.size, @new.size) of the result are zero.
+ *
+ * Context: as lalloc_alloc().
+ * Return: as lalloc_grow().
+ */
+void *lalloc_grow_zeroed(void *p, struct lalloc_layout old,
+			 struct lalloc_layout new, gfp_t gfp)
+{
+	return resize(p, old, new, gfp, RESIZE_GROW, true);
+}
+EXPORT_SYMBOL_GPL(lalloc_grow_zeroed);
+
+/**
+ * lalloc_shrink() - make a block smaller, keeping its first @new.size bytes
+ * @p: the block
+ * @old: its current layout
+ * @new: the new layout; @new.size <= @old.size, any valid alignment
+ * @gfp: allocation flags for a move
+ *
+ * A shrink may move the block to a smaller class to give memory back; when
+ * that allocation fails and the block already fits @new, it stays in place.
+ *
+ * Context: as lalloc_alloc().
+ * Return: as lalloc_grow().
+ */
+void *lalloc_shrink(void *p, struct lalloc_layout old, struct lalloc_layout new,
+		    gfp_t gfp)
+{
+	return resize(p, old, new, gfp, RESIZE_SHRINK, false);
+}
+EXPORT_SYMBOL_GPL(lalloc_shrink);
+
+/**
+ * lalloc_realloc() - allocate, resize or free in one call
+ * @p: the block, or NULL
+ * @old: its current layout (ignored when @p is NULL)
+ * @new: the layout wanted
+ * @gfp: allocation flags
+ *
+ * The single entry Rust-for-Linux's Allocator::realloc uses: a NULL @p or a
+ * zero-size @old allocates @new; a zero-size @new frees @p and returns the
+ * zero-size block of @new's alignment; otherwise grow or shrink.
+ *
+ * Context: as lalloc_alloc().
+ * Return: the block, or NULL with @p untouched.
+ */
+void *lalloc_realloc(void *p, struct lalloc_layout old,
+		     struct lalloc_layout new, gfp_t gfp)
+{
+	if (!lalloc_layout_valid(new)) {
+		lalloc_gstat_inc(invalid_layouts);
+		return NULL;
+	}
+	if (!p || !old.size)
+		return lalloc_alloc(new, gfp);
+	if (!lalloc_layout_valid(old)) {
+		lalloc_gstat_inc(invalid_layouts);
+		return NULL;
+	}
+	if (!new.size) {
+		lalloc_free(p, old);
+		return lalloc_zst(new.align);
+	}
+	if (new.size >= old.size)
+		return lalloc_grow(p, old, new, gfp);
+	return lalloc_shrink(p, old, new, gfp);
+}
+EXPORT_SYMBOL_GPL(lalloc_realloc);

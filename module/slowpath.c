@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The slow path: slabs and their lists, and the page allocator behind them.
+ *
+ * A cache's slabs sit on one of three lists (empty, partial, full) by how
+ * many of their slots are out of the slab: live or parked in a per-CPU
+ * stack. The lists, the slab freelists and the counts are under the cache's
+ * spinlock, which only this file takes. Free slots are chained through
+ * their first word.
+ */
+#include <linux/gfp.h>
+#include <linux/kmemleak.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+unsigned int lalloc_empty_slabs_kept = 1;
+
+/* Flags a slab's pages are allocated with: never zeroed, never compound. */
+#define LALLOC_SLAB_GFP_DROP \
+	(__GFP_ZERO | __GFP_COMP | __GFP_ACCOUNT | __GFP_DMA | __GFP_DMA32 | \
+	 __GFP_HIGHMEM | __GFP_MOVABLE)
+
+static inline void *get_freeptr(void *obj)
+{
+	return *(void **)obj;
+}
+
+static inline void set_freeptr(void *obj, void *next)
+{
+	*(void **)obj = next;
+}
+
+static enum lalloc_slab_state slab_state(const struct lalloc_slab *slab)
+{
+	if (!slab->inuse)
+		return LALLOC_SLAB_EMPTY;
+	if (slab->inuse == slab->nr_objs)
+		return LALLOC_SLAB_FULL;
+	return LALLOC_SLAB_PARTIAL;
+}
+
+/* Move @slab to the list its fill level calls for. Under s->lock. */
+static void slab_relist(struct lalloc_cache *s, struct lalloc_slab *slab)
+{
+	enum lalloc_slab_state state = slab_state(slab);
+
+	lockdep_assert_held(&s->lock);
+	if (state == slab->state)
+		return;
+	s->nr_slabs[slab->state]--;
+	s->nr_slabs[state]++;
+	list_move(&slab->list, &s->slabs[state]);
+	slab->state = state;
+}
+
+static void *slab_pop(struct lalloc_slab *slab)
+{
+	void *obj = slab->freelist;
+
+	slab->freelist = get_freeptr(obj);
+	slab->inuse++;
+	return obj;
+}
+
+/**
+ * lalloc_refill() - take a batch of free slots from the cache's slabs
+ * @s: the cache
+ * @c: this CPU's stack, locked by the caller with interrupts off
+ *
+ * Partial slabs are used before empty ones so that empty slabs stay empty
+ * and can be given back.
+ *
+ * Return: one slot for the caller (the rest go to @c), or NULL when the
+ * cache has no free slot.
+ */
+void *lalloc_refill(struct lalloc_cache *s, struct lalloc_cpu_cache *c)
+{
+	void *ret = NULL;
+
+	spin_lock(&s->lock);
+	while (!ret || c->count < s->batch) {
+		struct lalloc_slab *slab;
+
+		slab = list_first_entry_or_null(&s->slabs[LALLOC_SLAB_PARTIAL],
+						struct lalloc_slab, list);
+		if (!slab)
+			slab = list_first_entry_or_null(&s->slabs[LALLOC_SLAB_EMPTY],
+							struct lalloc_slab, list);
+		if (!slab)
+			break;
+		while (slab->freelist && (!ret || c->count < s->batch)) {
+			if (!ret)
+				ret = slab_pop(slab);
+			else
+				c->objs[c->count++] = slab_pop(slab);
+		}
+		slab_relist(s, slab);
+	}
+	spin_unlock(&s->lock);
+	return ret;
+}
+
+static struct page *slab_pages(struct lalloc_cache *s, gfp_t gfp,
+			       unsigned int *order)
+{
+	struct page *page;
+
+	gfp &= ~LALLOC_SLAB_GFP_DROP;
+	if (s->order > s->min_order) {
+		/* The preferred order is a wish: do not reclaim hard for it. */
+		page = alloc_pages((gfp | __GFP_NOWARN | __GFP_NORETRY) &
+				   ~__GFP_NOFAIL, s->order);
+		if (page) {
+			*order = s->order;
+			return page;
+		}
+	}
+	*order = s->min_order;
+	return alloc_pages(gfp, s->min_order);
+}
+
+static struct lalloc_slab *slab_create(struct lalloc_cache *s, gfp_t gfp)
+{
+	struct lalloc_slab *slab;
+	struct page *page;
+	unsigned int order, i;
+	void *obj;
+
+	slab = kmalloc(sizeof(*slab), gfp & ~LALLOC_SLAB_GFP_DROP);
+	if (!slab)
+		return NULL;
+	page = slab_pages(s, gfp, &order);
+	if (!page) {
+		kfree(slab);
+		return NULL;
+	}
+	slab->cache = s;
+	slab->base = page_address(page);
+	slab->order = order;
+	slab->nr_objs = (PAGE_SIZE << order) / s->slot_size;
+	slab->inuse = 0;
+	slab->state = LALLOC_SLAB_EMPTY;
+	INIT_LIST_HEAD(&slab->list);
+
+	/* Chain the slots in address order, so the first allocations are dense. */
+	slab->freelist = slab->base;
+	for (i = 0, obj = slab->base; i < slab->nr_objs; i++) {
+		void *next = i + 1 < slab->nr_objs ? obj + s->slot_size : NULL;
+
+		set_freeptr(obj, next);
+		obj = next;
+	}
+	for (i = 0; i < (1U << order); i++)
+		set_page_private(page + i, (unsigned long)slab);
+
+	/*
+	 * kmemleak does not see pages from the page allocator: register the
+	 * slab as one block that is scanned for pointers but never reported,
+	 * so whatever lalloc objects point to is not taken for a leak.
+	 */
+	kmemleak_alloc(slab->base, PAGE_SIZE << order, 0,
+		       gfp & ~LALLOC_SLAB_GFP_DROP);
+
+	lalloc_stat_inc(s, slabs_allocated);
+	lalloc_gstat_inc(page_allocs[order]);
+	return slab;
+}
+
+static void slab_destroy(struct lalloc_cache *s, struct lalloc_slab *slab)
+{
+	struct page *page = virt_to_page(slab->base);
+	unsigned int i;
+
+	kmemleak_free(slab->base);
+	for (i = 0; i < (1U << slab->order); i++)
+		set_page_private(page + i, 0);
+	__free_pages(page, slab->order);
+	lalloc_stat_inc(s, slabs_freed);
+	kfree(slab);
+}
+
+/**
+ * lalloc_new_slab_alloc() - allocate a slab and take one slot from it
+ * @s: the cache
+ * @gfp: the caller's flags; the page allocator may sleep if they allow
+ *
+ * Context: no lalloc lock held.
+ * Return: the slot, or NULL when the page allocator failed.
+ */
+void *lalloc_new_slab_alloc(struct lalloc_cache *s, gfp_t gfp)
+{
+	struct lalloc_slab *slab = slab_create(s, gfp);
+	unsigned long flags;
+	void *obj;
+
+	if (!slab) {
+		lalloc_stat_inc(s, failures);
+		return NULL;
+	}
+	spin_lock_irqsave(&s->lock, flags);
+	obj = slab_pop(slab);
+	slab->state = slab_state(slab);
+	list_add(&slab->list, &s->slabs[slab->state]);
+	s->nr_slabs[slab->state]++;
+	s->pages += 1UL << slab->order;
+	spin_unlock_irqrestore(&s->lock, flags);
+	return obj;
+}
+
+/* Detach empty slabs beyond @keep onto @to_free. Under s->lock. */
+static unsigned long detach_empty(struct lalloc_cache *s, unsigned long keep,
+				  struct list_head *to_free)
+{
+	unsigned long pages = 0;
+
+	while (s->nr_slabs[LALLOC_SLAB_EMPTY] > keep) {
+		struct lalloc_slab *slab;
+
+		slab = list_last_entry(&s->slabs[LALLOC_SLAB_EMPTY],
+				       struct lalloc_slab, list);
+		list_move(&slab->list, to_free);
+		s->nr_slabs[LALLOC_SLAB_EMPTY]--;
+		s->pages -= 1UL << slab->order;
+		pages += 1UL << slab->order;
+	}
+	return pages;
+}
+
+/**
+ * lalloc_flush() - return the @n oldest objects of a per-CPU stack to their slabs
+ * @s: the cache
+ * @c: this CPU's stack, locked by the caller with interrupts off
+ * @n: how many (at most c->count)
+ * @to_free: receives empty slabs beyond the number kept, for the caller to
+ *	free with lalloc_free_slabs() once it has dropped its locks
+ */
+void lalloc_flush(struct lalloc_cache *s, struct lalloc_cpu_cache *c,
+		  unsigned int n, struct list_head *to_free)
+{
+	unsigned int i;
+
+	n = min(n, c->count);
+	spin_lock(&s->lock);
+	for (i = 0; i < n; i++) {
+		void *obj = c->objs[i];
+		struct lalloc_slab *slab = lalloc_slab_of(obj);
+
+		set_freeptr(obj, slab->freelist);
+		slab->freelist = obj;
+		slab->inuse--;
+		slab_relist(s, slab);
+	}
+	detach_empty(s, lalloc_empty_slabs_kept, to_free);
+	spin_unlock(&s->lock);
+
+	c->count -= n;
+	memmove(c->objs, c->objs + n, c->count * sizeof(c->objs[0]));
+}
+
+/**
+ * lalloc_free_slabs() - give detached slabs back to the page allocator
+ * @s: their cache
+ * @slabs: a list of slabs no longer on any list of @s
+ */
+void lalloc_free_slabs(struct lalloc_cache *s, struct list_head *slabs)
+{
+	struct lalloc_slab *slab, *next;
+
+	list_for_each_entry_safe(slab, next, slabs, list) {
+		list_del(&slab->list);
+		slab_destroy(s, slab);
+	}
+}
+
+/**
+ * lalloc_release_empty() - free a cache's empty slabs
+ * @s: the cache
+ * @max: at most this many pages (ULONG_MAX: all)
+ *
+ * Return: the number of pages given back.
+ */
+unsigned long lalloc_release_empty(struct lalloc_cache *s, unsigned long max)
+{
+	unsigned long flags, pages = 0;
+	LIST_HEAD(to_free);
+
+	spin_lock_irqsave(&s->lock, flags);
+	while (pages < max && s->nr_slabs[LALLOC_SLAB_EMPTY])
+		pages += detach_empty(s, s->nr_slabs[LALLOC_SLAB_EMPTY] - 1,
+				      &to_free);
+	spin_unlock_irqrestore(&s->lock, flags);
+	lalloc_free_slabs(s, &to_free);
+	return pages;
+}
+
+/* Pages held in empty slabs over all caches: what a shrink could free. */
+unsigned long lalloc_empty_pages(void)
+{
+	unsigned long pages = 0;
+	unsigned int i;
+
+	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
+		struct lalloc_cache *s = &lalloc_caches[i];
+		struct lalloc_slab *slab;
+		unsigned long flags;
+
+		spin_lock_irqsave(&s->lock, flags);
+		list_for_each_entry(slab, &s->slabs[LALLOC_SLAB_EMPTY], list)
+			pages += 1UL << slab->order;
+		spin_unlock_irqrestore(&s->lock, flags);
+	}
+	return pages;
+}
+
+/* Flush every per-CPU stack of this CPU back to the slabs (IPI or exit). */
+static void drain_this_cpu(void *unused)
+{
+	unsigned int i;
+
+	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
+		struct lalloc_cache *s = &lalloc_caches[i];
+		struct lalloc_cpu_cache *c;
+		unsigned long flags;
+		LIST_HEAD(to_free);
+
+		if (!s->cpu)
+			continue;
+		local_lock_irqsave(&s->cpu->lock, flags);
+		c = this_cpu_ptr(s->cpu);
+		lalloc_flush(s, c, c->count, &to_free);
+		local_unlock_irqrestore(&s->cpu->lock, flags);
+		lalloc_free_slabs(s, &to_free);
+	}
+}
+
+/**
+ * lalloc_drain_all() - empty the per-CPU stacks of every CPU
+ *
+ * Context: process context, interrupts on (it waits for every CPU).
+ */
+void lalloc_drain_all(void)
+{
+	on_each_cpu(drain_this_cpu, NULL, 1);
+}
+
+/**
+ * lalloc_shrink_all() - drain every CPU, then free every empty slab
+ *
+ * Return: pages given back to the page allocator.
+ */
+unsigned long lalloc_shrink_all(void)
+{
+	unsigned long pages = 0;
+	unsigned int i;
+
+	lalloc_drain_all();
+	for (i = 0; i < LALLOC_NR_CLASSES; i++)
+		pages += lalloc_release_empty(&lalloc_caches[i], ULONG_MAX);
+	return pages;
+}
