@@ -1,24 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <kunit/test.h>
-#include <linux/lalloc.h>
+/*
+ * lalloc_kunit: lalloc's KUnit suites, run at insmod on a kernel with
+ * CONFIG_KUNIT. Results: the console, and /sys/kernel/debug/kunit/.
+ */
+#include <linux/module.h>
 
-static void lalloc_smoke(struct kunit *test)
-{
-	struct lalloc_layout l = { 64, 8 };
-	void *p = lalloc_alloc(l, GFP_KERNEL);
+#include "lalloc_test.h"
 
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	lalloc_free(p, l);
-}
+kunit_test_suites(&lalloc_layout_suite, &lalloc_alloc_suite,
+		  &lalloc_resize_suite, &lalloc_context_suite,
+		  &lalloc_concurrency_suite, &lalloc_shrinker_suite);
 
-static struct kunit_case lalloc_cases[] = {
-	KUNIT_CASE(lalloc_smoke),
-	{}
-};
-
-static struct kunit_suite lalloc_suite = {
-	.name = "lalloc_smoke",
-	.test_cases = lalloc_cases,
-};
-kunit_test_suite(lalloc_suite);
 MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for lalloc");
+LALLOC_IMPORT_KUNIT_NS();

@@ -15,6 +15,7 @@
 #include <linux/export.h>
 #include <linux/sched/mm.h>
 #include <linux/string.h>
+#include <kunit/visibility.h>
 
 #include "internal.h"
 
@@ -36,6 +37,7 @@ void *lalloc_zst(size_t align)
 		return (void *)align;
 	return (void *)ALIGN(LALLOC_ZST_BASE, align);
 }
+EXPORT_SYMBOL_IF_KUNIT(lalloc_zst);
 
 /* Zero-size, large, vmalloc and invalid layouts. */
 static noinline void *alloc_unusual(struct lalloc_layout l, gfp_t gfp,
@@ -172,6 +174,7 @@ void *__lalloc_alloc(struct lalloc_layout l, gfp_t gfp,
 {
 	return alloc_inline(l, gfp, origin);
 }
+EXPORT_SYMBOL_IF_KUNIT(__lalloc_alloc);
 
 static noinline void free_unusual(void *p, struct lalloc_layout l)
 {

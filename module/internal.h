@@ -20,6 +20,7 @@
 #include <linux/local_lock.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/shrinker.h>
 #include <linux/spinlock.h>
 
 /*
@@ -191,6 +192,16 @@ bool lalloc_layout_valid(struct lalloc_layout l);
 /* shrinker.c */
 int lalloc_shrinker_init(void);
 void lalloc_shrinker_exit(void);
+unsigned long lalloc_shrink_count(struct shrinker *shrink,
+				  struct shrink_control *sc);
+unsigned long lalloc_shrink_scan(struct shrinker *shrink,
+				 struct shrink_control *sc);
+
+/* stats.c */
+void lalloc_cache_stats_read(struct lalloc_cache *s,
+			     struct lalloc_cache_stats *sum);
+void lalloc_global_stats_read(struct lalloc_global_stats *sum);
+unsigned long lalloc_pages_held(void);
 
 /* Size rounded up to the alignment; 0 on overflow or a bad alignment. */
 static inline size_t lalloc_padded(struct lalloc_layout l)

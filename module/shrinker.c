@@ -5,19 +5,22 @@
  * objects were only parked there become empty too.
  */
 #include <linux/shrinker.h>
+#include <kunit/visibility.h>
 
 #include "internal.h"
 
-static unsigned long lalloc_shrink_count(struct shrinker *shrink,
-					 struct shrink_control *sc)
+/* Reachable from KUnit, which checks what the kernel would call. */
+unsigned long lalloc_shrink_count(struct shrinker *shrink,
+				  struct shrink_control *sc)
 {
 	unsigned long pages = lalloc_empty_pages();
 
 	return pages ? pages : SHRINK_EMPTY;
 }
+EXPORT_SYMBOL_IF_KUNIT(lalloc_shrink_count);
 
-static unsigned long lalloc_shrink_scan(struct shrinker *shrink,
-					struct shrink_control *sc)
+unsigned long lalloc_shrink_scan(struct shrinker *shrink,
+				 struct shrink_control *sc)
 {
 	unsigned long freed = 0;
 	unsigned int i;
@@ -30,6 +33,7 @@ static unsigned long lalloc_shrink_scan(struct shrinker *shrink,
 	lalloc_gstat_add(shrinker_pages, freed);
 	return freed ? freed : SHRINK_STOP;
 }
+EXPORT_SYMBOL_IF_KUNIT(lalloc_shrink_scan);
 
 #if LALLOC_DYNAMIC_SHRINKER
 static struct shrinker *lalloc_shrinker;

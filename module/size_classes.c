@@ -15,12 +15,16 @@
 #include <linux/log2.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
+#include <kunit/visibility.h>
 
 #include "internal.h"
 
 struct lalloc_cache lalloc_caches[LALLOC_NR_CLASSES];
+EXPORT_SYMBOL_IF_KUNIT(lalloc_caches);
 u8 lalloc_class_small[(LALLOC_SMALL_LIMIT >> LALLOC_SMALL_SHIFT) + 1];
+EXPORT_SYMBOL_IF_KUNIT(lalloc_class_small);
 u8 lalloc_class_big[(LALLOC_MAX_SLOT >> LALLOC_BIG_SHIFT) + 1];
+EXPORT_SYMBOL_IF_KUNIT(lalloc_class_big);
 
 static unsigned int class_slot_size(unsigned int idx)
 {

@@ -11,10 +11,12 @@
 #include <linux/gfp.h>
 #include <linux/kmemleak.h>
 #include <linux/slab.h>
+#include <kunit/visibility.h>
 
 #include "internal.h"
 
 unsigned int lalloc_empty_slabs_kept = 1;
+EXPORT_SYMBOL_IF_KUNIT(lalloc_empty_slabs_kept);
 
 /* Flags a slab's pages are allocated with: never zeroed, never compound. */
 #define LALLOC_SLAB_GFP_DROP \
@@ -359,3 +361,4 @@ unsigned long lalloc_shrink_all(void)
 		pages += lalloc_release_empty(&lalloc_caches[i], ULONG_MAX);
 	return pages;
 }
+EXPORT_SYMBOL_IF_KUNIT(lalloc_shrink_all);

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Allocation: alignment, usable size and zeroing over a grid of layouts,
+ * the size-class bounds, zero-size blocks, large and vmalloc blocks, and
+ * invalid layouts.
+ */
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+#include "lalloc_test.h"
+
+/* Sizes 0..64 KiB: every power of two, its neighbours, and a few in between. */
+static size_t grid_sizes[64];
+static unsigned int nr_grid_sizes;
+
+static void make_grid_sizes(void)
+{
+	size_t p;
+
+	if (nr_grid_sizes)
+		return;
+	grid_sizes[nr_grid_sizes++] = 0;
+	for (p = 1; p <= 65536; p <<= 1) {
+		grid_sizes[nr_grid_sizes++] = p;
+		if (p > 2)
+			grid_sizes[nr_grid_sizes++] = p - 1;
+		if (p >= 8)
+			grid_sizes[nr_grid_sizes++] = p + p / 2 + 1;
+	}
+}
+
+struct grid_param {
+	unsigned int align_shift;	/* 1 .. 2 MiB */
+	bool zeroed;
+};
+
+static const struct grid_param grid_params[] = {
+#define G(s) { s, false }, { s, true }
+	G(0), G(1), G(2), G(3), G(4), G(5), G(6), G(7), G(8), G(9), G(10),
+	G(11), G(12), G(13), G(14), G(15), G(16), G(17), G(18), G(19),
+	G(20), G(21),
+#undef G
+};
+
+static void grid_param_desc(const struct grid_param *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "align 1<<%u%s", p->align_shift,
+		 p->zeroed ? " zeroed" : "");
+}
+KUNIT_ARRAY_PARAM(grid, grid_params, grid_param_desc);
+
+static void alloc_grid(struct kunit *test)
+{
+	const struct grid_param *param = test->param_value;
+	size_t align = 1UL << param->align_shift;
+	unsigned int i;
+
+	make_grid_sizes();
+	for (i = 0; i < nr_grid_sizes; i++) {
+		struct lalloc_layout l = L(grid_sizes[i], align);
+		size_t usable;
+		u8 *p;
+
+		p = param->zeroed ? lalloc_alloc_zeroed(l, GFP_KERNEL) :
+				    lalloc_alloc(l, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, p, "size %zu", l.size);
+		KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p, align),
+				      "size %zu at %lx", l.size, (unsigned long)p);
+		usable = lalloc_usable_size(p, l);
+		KUNIT_EXPECT_GE_MSG(test, usable, l.size, "size %zu", l.size);
+		if (l.size) {
+			if (param->zeroed)
+				KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, 0, usable),
+						      "size %zu not zeroed", l.size);
+			/* The whole usable block is the caller's to write. */
+			pattern_fill(p, usable, i);
+			KUNIT_EXPECT_EQ(test, pattern_check(p, usable, i), usable);
+		}
+		lalloc_free(p, l);
+	}
+}
+
+/* Many live blocks of one layout: distinct, aligned, and not overlapping. */
+static void alloc_many_distinct(struct kunit *test)
+{
+	static const struct lalloc_layout layouts[] = {
+		{ 8, 8 }, { 24, 8 }, { 64, 64 }, { 100, 4 }, { 320, 64 },
+		{ 1000, 8 }, { 3000, 1024 }, { 20000, 8 }, { 40000, 8 },
+	};
+	const unsigned int n = 200;
+	void **ptrs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	unsigned int i, j;
+
+	KUNIT_ASSERT_NOT_NULL(test, ptrs);
+	for (j = 0; j < ARRAY_SIZE(layouts); j++) {
+		struct lalloc_layout l = layouts[j];
+
+		for (i = 0; i < n; i++) {
+			ptrs[i] = lalloc_alloc(l, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, ptrs[i]);
+			KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)ptrs[i], l.align));
+			pattern_fill(ptrs[i], l.size, i);
+		}
+		for (i = 0; i < n; i++) {
+			KUNIT_EXPECT_EQ_MSG(test, pattern_check(ptrs[i], l.size, i), l.size,
+					    "layout (%zu, %zu) block %u overwritten",
+					    l.size, l.align, i);
+			lalloc_free(ptrs[i], l);
+		}
+	}
+}
+
+/*
+ * The class bounds: at most 12.5% over the padded size from 128 bytes on,
+ * a slot that is a multiple of the alignment, and an over-aligned small
+ * layout costing its alignment, as kmalloc would.
+ */
+static void alloc_class_bounds(struct kunit *test)
+{
+	size_t size, shift;
+
+	for (size = 1; size <= LALLOC_MAX_SLOT; size += (size < 2048 ? 1 : 7)) {
+		for (shift = 0; shift <= 12; shift += 3) {
+			struct lalloc_layout l = L(size, 1UL << shift);
+			size_t padded = lalloc_padded(l);
+			void *p = lalloc_alloc(l, GFP_KERNEL);
+			size_t usable;
+
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			usable = lalloc_usable_size(p, l);
+			KUNIT_EXPECT_EQ(test, usable % l.align, 0UL);
+			if (padded >= 128)
+				KUNIT_EXPECT_LE_MSG(test, usable * 8, padded * 9,
+						    "size %zu align %zu", size, l.align);
+			else
+				KUNIT_EXPECT_LT(test, usable - padded, 8UL);
+			lalloc_free(p, l);
+		}
+	}
+}
+
+static void alloc_class_examples(struct kunit *test)
+{
+	static const struct { size_t size, align, usable; } cases[] = {
+		{ 320, 64, 320 },	/* kmalloc: 512 */
+		{ 130, 64, 192 },	/* kmalloc: 256 */
+		{ 1, 4096, 4096 },	/* over-aligned: the alignment, as kmalloc */
+		{ 100, 2048, 2048 },
+		{ 4097, 8, 4608 },	/* kmalloc: 8192 */
+		{ 9000, 8, 9216 },	/* kmalloc: 16384 */
+		{ 40000, 8, 40960 },	/* exact pages; kmalloc: 65536 */
+		{ 100, 65536, 4096 },	/* one page at a 64 KiB boundary */
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct lalloc_layout l = L(cases[i].size, cases[i].align);
+		void *p = lalloc_alloc(l, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ_MSG(test, lalloc_usable_size(p, l), cases[i].usable,
+				    "size %zu align %zu", l.size, l.align);
+		KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, l.align));
+		lalloc_free(p, l);
+	}
+}
+
+/* Not canonical with 5-level paging, hence not with 4-level either. */
+static bool non_canonical(const void *p)
+{
+	long v = (long)p;
+
+	return ((v << 7) >> 7) != v;
+}
+
+static void alloc_zero_size(struct kunit *test)
+{
+	unsigned int shift;
+
+	for (shift = 0; shift < BITS_PER_LONG; shift++) {
+		struct lalloc_layout l = L(0, 1UL << shift);
+		void *p = lalloc_alloc(l, GFP_KERNEL);
+		void *q = lalloc_alloc_zeroed(l, GFP_ATOMIC);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_PTR_EQ(test, p, q);
+		KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, l.align));
+		KUNIT_EXPECT_TRUE_MSG(test, non_canonical(p), "align 1<<%u: %lx",
+				      shift, (unsigned long)p);
+		KUNIT_EXPECT_EQ(test, lalloc_usable_size(p, l), 0UL);
+		lalloc_free(p, l);
+	}
+}
+
+static void alloc_invalid_layouts(struct kunit *test)
+{
+	static const struct lalloc_layout bad[] = {
+		{ 8, 0 }, { 0, 0 }, { 8, 3 }, { 64, 48 }, { LONG_MAX, 2 },
+		{ SIZE_MAX, 1 }, { SIZE_MAX - 6, 8 }, { 1, 1UL << 63 },
+	};
+	struct lalloc_global_stats before, after;
+	unsigned int i;
+
+	lalloc_global_stats_read(&before);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		KUNIT_EXPECT_NULL(test, lalloc_alloc(bad[i], GFP_KERNEL));
+		KUNIT_EXPECT_NULL(test, lalloc_alloc_zeroed(bad[i], GFP_KERNEL));
+		/* Freeing with an invalid layout frees nothing and is counted. */
+		lalloc_free((void *)lalloc_zst(8), bad[i]);
+	}
+	lalloc_global_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.invalid_layouts - before.invalid_layouts,
+			3ULL * ARRAY_SIZE(bad));
+	lalloc_free(NULL, L(64, 8));	/* NULL is ignored, as kfree(NULL) */
+}
+
+static void alloc_exact_pages(struct kunit *test)
+{
+	struct lalloc_global_stats before, during, after;
+	struct lalloc_layout l = L(10 * PAGE_SIZE - 100, 16 * PAGE_SIZE);
+	u8 *p;
+
+	lalloc_global_stats_read(&before);
+	p = lalloc_alloc_zeroed(l, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, l.align));
+	KUNIT_EXPECT_EQ(test, lalloc_usable_size(p, l), 10 * PAGE_SIZE);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 10 * PAGE_SIZE));
+	lalloc_global_stats_read(&during);
+	/* Ten pages held, not the sixteen the alignment was allocated at. */
+	KUNIT_EXPECT_EQ(test, during.large_pages - before.large_pages, 10LL);
+	pattern_fill(p, 10 * PAGE_SIZE, 3);
+	lalloc_free(p, l);
+	lalloc_global_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.large_pages, before.large_pages);
+	KUNIT_EXPECT_EQ(test, after.large_frees - before.large_frees, 1ULL);
+}
+
+/* Past the largest page block: vmalloc, aligned or NULL, never a WARN. */
+static void alloc_vmalloc(struct kunit *test)
+{
+	static const size_t aligns[] = { 1, 64, PAGE_SIZE, PMD_SIZE,
+					 2 * PMD_SIZE, LALLOC_MAX_BLOCK, 1UL << 40 };
+	size_t size = LALLOC_MAX_BLOCK + 3 * PAGE_SIZE + 5;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(aligns); i++) {
+		struct lalloc_layout l = L(size, aligns[i]);
+		u8 *p = lalloc_alloc(l, GFP_KERNEL | __GFP_NOWARN);
+
+		if (aligns[i] <= PAGE_SIZE) {
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
+		}
+		if (!p)
+			continue;
+		KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, l.align));
+		KUNIT_EXPECT_GE(test, lalloc_usable_size(p, l), size);
+		p[0] = 1;
+		p[size - 1] = 2;
+		lalloc_free(p, l);
+	}
+	/* Alignments up to the largest page block are always served below it. */
+	for (i = 0; i < ARRAY_SIZE(aligns); i++) {
+		struct lalloc_layout l = L(PAGE_SIZE, aligns[i]);
+		void *p;
+
+		if (aligns[i] > LALLOC_MAX_BLOCK)
+			break;
+		p = lalloc_alloc(l, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, l.align));
+		lalloc_free(p, l);
+	}
+}
+
+/* A size no memory can hold fails cleanly. */
+static void alloc_huge_fails(struct kunit *test)
+{
+	struct lalloc_layout l = L(1UL << 46, 8);
+
+	KUNIT_EXPECT_NULL(test, lalloc_alloc(l, GFP_KERNEL | __GFP_NOWARN));
+}
+
+static void alloc_origin(struct kunit *test)
+{
+	struct lalloc_layout l = L(777, 8);
+	enum lalloc_origin origin = LALLOC_ORIGIN_NONE;
+	void *p;
+
+	lalloc_shrink_all();
+	p = __lalloc_alloc(l, GFP_KERNEL, &origin);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, origin, LALLOC_ORIGIN_NEW_SLAB);
+	lalloc_free(p, l);
+	p = __lalloc_alloc(L(40000, 8), GFP_KERNEL, &origin);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, origin, LALLOC_ORIGIN_PAGES);
+	lalloc_free(p, L(40000, 8));
+	p = __lalloc_alloc(L(0, 8), GFP_KERNEL, &origin);
+	KUNIT_EXPECT_EQ(test, origin, LALLOC_ORIGIN_ZST);
+}
+
+static struct kunit_case alloc_cases[] = {
+	KUNIT_CASE_PARAM(alloc_grid, grid_gen_params),
+	KUNIT_CASE(alloc_many_distinct),
+	KUNIT_CASE(alloc_class_bounds),
+	KUNIT_CASE(alloc_class_examples),
+	KUNIT_CASE(alloc_zero_size),
+	KUNIT_CASE(alloc_invalid_layouts),
+	KUNIT_CASE(alloc_exact_pages),
+	KUNIT_CASE(alloc_vmalloc),
+	KUNIT_CASE(alloc_huge_fails),
+	KUNIT_CASE(alloc_origin),
+	{}
+};
+
+struct kunit_suite lalloc_alloc_suite = {
+	.name = "lalloc_alloc",
+	.test_cases = alloc_cases,
+};

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Concurrency: a kthread on every online CPU allocates and frees, handing
+ * half of its blocks to the next CPU's thread to free there. Every block is
+ * stamped and filled; a block handed out twice, or written by someone
+ * else, shows as a broken stamp or pattern. At the end nothing is lost:
+ * every cache's live count is back where it started.
+ */
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/llist.h>
+#include <linux/prandom.h>
+
+#include "lalloc_test.h"
+
+#define CONC_ROUNDS	150
+#define CONC_BATCH	32
+#define STAMP_MAGIC	0x1a110c5eU
+
+struct stamp {
+	struct llist_node node;
+	u32 magic;
+	u32 owner;
+	u32 serial;
+	u32 size;
+	u32 align;
+};
+
+struct conc_thread {
+	struct conc_ctx *ctx;
+	unsigned int id;
+	struct llist_head mailbox;	/* blocks other threads pass here */
+	unsigned long allocated, freed, freed_remote, bad;
+	struct task_struct *task;
+};
+
+struct conc_ctx {
+	unsigned int nr;
+	struct conc_thread *threads;
+	atomic_t running;
+	struct completion done;
+};
+
+static struct lalloc_layout stamp_layout(const struct stamp *st)
+{
+	return L(st->size, st->align);
+}
+
+static bool stamp_ok(const struct stamp *st)
+{
+	size_t body = st->size - sizeof(*st);
+
+	return st->magic == STAMP_MAGIC &&
+	       pattern_check(st + 1, body, st->owner * 65536 + st->serial) == body;
+}
+
+static void release(struct conc_thread *t, struct stamp *st, bool remote)
+{
+	if (!stamp_ok(st))
+		t->bad++;
+	st->magic = 0;
+	lalloc_free(st, stamp_layout(st));
+	t->freed++;
+	if (remote)
+		t->freed_remote++;
+}
+
+static void drain_mailbox(struct conc_thread *t)
+{
+	struct llist_node *list = llist_del_all(&t->mailbox);
+	struct stamp *st, *next;
+
+	llist_for_each_entry_safe(st, next, list, node)
+		release(t, st, true);
+}
+
+static int conc_fn(void *data)
+{
+	struct conc_thread *t = data;
+	struct conc_thread *peer = &t->ctx->threads[(t->id + 1) % t->ctx->nr];
+	struct stamp *mine[CONC_BATCH];
+	struct rnd_state rnd;
+	unsigned int round, i, serial = 0;
+
+	prandom_seed_state(&rnd, t->id + 1);
+	for (round = 0; round < CONC_ROUNDS; round++) {
+		for (i = 0; i < CONC_BATCH; i++) {
+			size_t size = sizeof(struct stamp) + prandom_u32_state(&rnd) % 2000;
+			size_t align = 8UL << (prandom_u32_state(&rnd) % 4);
+			struct stamp *st = lalloc_alloc(L(size, align), GFP_KERNEL);
+
+			mine[i] = st;
+			if (!st) {
+				t->bad++;
+				continue;
+			}
+			t->allocated++;
+			st->magic = STAMP_MAGIC;
+			st->owner = t->id;
+			st->serial = serial++;
+			st->size = size;
+			st->align = align;
+			pattern_fill(st + 1, size - sizeof(*st), st->owner * 65536 + st->serial);
+		}
+		for (i = 0; i < CONC_BATCH; i++) {
+			if (!mine[i])
+				continue;
+			if (i & 1)
+				llist_add(&mine[i]->node, &peer->mailbox);
+			else
+				release(t, mine[i], false);
+		}
+		drain_mailbox(t);
+		cond_resched();
+	}
+	if (atomic_dec_and_test(&t->ctx->running))
+		complete(&t->ctx->done);
+	return 0;
+}
+
+static long live_objects(void)
+{
+	long live = 0;
+	unsigned int i;
+
+	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
+		struct lalloc_cache_stats st;
+
+		lalloc_cache_stats_read(&lalloc_caches[i], &st);
+		live += st.fast_allocs + st.slow_allocs - st.fast_frees - st.slow_frees;
+	}
+	return live;
+}
+
+static void concurrency_all_cpus(struct kunit *test)
+{
+	struct conc_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	unsigned long allocated = 0, freed = 0, remote = 0, bad = 0;
+	long live_before = live_objects();
+	unsigned int cpu, i = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	cpus_read_lock();
+	ctx->nr = num_online_cpus();
+	ctx->threads = kunit_kcalloc(test, ctx->nr, sizeof(*ctx->threads), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->threads);
+	init_completion(&ctx->done);
+	atomic_set(&ctx->running, ctx->nr);
+	for_each_online_cpu(cpu) {
+		struct conc_thread *t = &ctx->threads[i];
+
+		t->ctx = ctx;
+		t->id = i++;
+		init_llist_head(&t->mailbox);
+		t->task = kthread_create_on_cpu(conc_fn, t, cpu, "lalloc_conc/%u");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t->task));
+	}
+	for (i = 0; i < ctx->nr; i++)
+		wake_up_process(ctx->threads[i].task);
+	cpus_read_unlock();
+	wait_for_completion(&ctx->done);
+
+	/* Blocks handed over after their receiver finished. */
+	for (i = 0; i < ctx->nr; i++)
+		drain_mailbox(&ctx->threads[i]);
+	for (i = 0; i < ctx->nr; i++) {
+		allocated += ctx->threads[i].allocated;
+		freed += ctx->threads[i].freed;
+		remote += ctx->threads[i].freed_remote;
+		bad += ctx->threads[i].bad;
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0UL);
+	KUNIT_EXPECT_EQ(test, allocated, (unsigned long)ctx->nr * CONC_ROUNDS * CONC_BATCH);
+	KUNIT_EXPECT_EQ(test, freed, allocated);
+	KUNIT_EXPECT_EQ(test, remote * 2, allocated);
+	KUNIT_EXPECT_EQ(test, live_objects(), live_before);
+	kunit_info(test, "%u CPUs, %lu blocks, %lu freed by another thread\n",
+		   ctx->nr, allocated, remote);
+}
+
+static struct kunit_case concurrency_cases[] = {
+	KUNIT_CASE_SLOW(concurrency_all_cpus),
+	{}
+};
+
+struct kunit_suite lalloc_concurrency_suite = {
+	.name = "lalloc_concurrency",
+	.test_cases = concurrency_cases,
+};

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by lalloc's KUnit suites. */
+#ifndef _LALLOC_TEST_H
+#define _LALLOC_TEST_H
+
+#include <kunit/test.h>
+#include <linux/lalloc.h>
+
+#include "../module/internal.h"
+
+extern struct kunit_suite lalloc_layout_suite;
+extern struct kunit_suite lalloc_alloc_suite;
+extern struct kunit_suite lalloc_resize_suite;
+extern struct kunit_suite lalloc_context_suite;
+extern struct kunit_suite lalloc_concurrency_suite;
+extern struct kunit_suite lalloc_shrinker_suite;
+
+static inline struct lalloc_layout L(size_t size, size_t align)
+{
+	return (struct lalloc_layout){ .size = size, .align = align };
+}
+
+/* A byte pattern that depends on the position and a seed. */
+static inline u8 pattern_byte(size_t i, u32 seed)
+{
+	return (u8)(i * 131 + seed * 7 + (i >> 8));
+}
+
+static inline void pattern_fill(void *p, size_t len, u32 seed)
+{
+	u8 *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		b[i] = pattern_byte(i, seed);
+}
+
+/* Index of the first byte that differs from the pattern, or len. */
+static inline size_t pattern_check(const void *p, size_t len, u32 seed)
+{
+	const u8 *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i] != pattern_byte(i, seed))
+			return i;
+	return len;
+}
+
+#endif /* _LALLOC_TEST_H */
