@@ -35,11 +35,28 @@ struct grid_param {
 };
 
 static const struct grid_param grid_params[] = {
-#define G(s) { s, false }, { s, true }
-	G(0), G(1), G(2), G(3), G(4), G(5), G(6), G(7), G(8), G(9), G(10),
-	G(11), G(12), G(13), G(14), G(15), G(16), G(17), G(18), G(19),
-	G(20), G(21),
-#undef G
+	{ 0, false }, { 0, true },
+	{ 1, false }, { 1, true },
+	{ 2, false }, { 2, true },
+	{ 3, false }, { 3, true },
+	{ 4, false }, { 4, true },
+	{ 5, false }, { 5, true },
+	{ 6, false }, { 6, true },
+	{ 7, false }, { 7, true },
+	{ 8, false }, { 8, true },
+	{ 9, false }, { 9, true },
+	{ 10, false }, { 10, true },
+	{ 11, false }, { 11, true },
+	{ 12, false }, { 12, true },
+	{ 13, false }, { 13, true },
+	{ 14, false }, { 14, true },
+	{ 15, false }, { 15, true },
+	{ 16, false }, { 16, true },
+	{ 17, false }, { 17, true },
+	{ 18, false }, { 18, true },
+	{ 19, false }, { 19, true },
+	{ 20, false }, { 20, true },
+	{ 21, false }, { 21, true },
 };
 
 static void grid_param_desc(const struct grid_param *p, char *desc)
@@ -47,6 +64,7 @@ static void grid_param_desc(const struct grid_param *p, char *desc)
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "align 1<<%u%s", p->align_shift,
 		 p->zeroed ? " zeroed" : "");
 }
+
 KUNIT_ARRAY_PARAM(grid, grid_params, grid_param_desc);
 
 static void alloc_grid(struct kunit *test)
@@ -285,7 +303,7 @@ static void alloc_huge_fails(struct kunit *test)
 static void alloc_origin(struct kunit *test)
 {
 	struct lalloc_layout l = L(777, 8);
-	enum lalloc_origin origin = LALLOC_ORIGIN_NONE;
+	u32 origin = LALLOC_ORIGIN_NONE;
 	void *p;
 
 	lalloc_shrink_all();

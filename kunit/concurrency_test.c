@@ -126,7 +126,7 @@ static long live_objects(void)
 	unsigned int i;
 
 	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
-		struct lalloc_cache_stats st;
+		struct lalloc_cpu_stats st;
 
 		lalloc_cache_stats_read(&lalloc_caches[i], &st);
 		live += st.fast_allocs + st.slow_allocs - st.fast_frees - st.slow_frees;

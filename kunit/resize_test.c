@@ -191,6 +191,7 @@ static void fail_case_desc(const struct fail_case *c, char *desc)
 {
 	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
 }
+
 KUNIT_ARRAY_PARAM(fail, fail_cases, fail_case_desc);
 
 static void resize_failure_keeps_block(struct kunit *test)

@@ -41,7 +41,7 @@ EXPORT_SYMBOL_IF_KUNIT(lalloc_zst);
 
 /* Zero-size, large, vmalloc and invalid layouts. */
 static noinline void *alloc_unusual(struct lalloc_layout l, gfp_t gfp,
-				    enum lalloc_origin *origin)
+				    u32 *origin)
 {
 	if (!lalloc_layout_valid(l)) {
 		lalloc_gstat_inc(invalid_layouts);
@@ -60,7 +60,7 @@ static noinline void *alloc_unusual(struct lalloc_layout l, gfp_t gfp,
 
 /* The per-CPU stack was empty: refill it from slabs, or make a new slab. */
 static noinline void *alloc_slow(struct lalloc_cache *s, size_t size,
-				 gfp_t gfp, enum lalloc_origin *origin)
+				 gfp_t gfp, u32 *origin)
 {
 	struct lalloc_cpu_cache *c;
 	unsigned long flags;
@@ -94,7 +94,7 @@ static noinline void *alloc_slow(struct lalloc_cache *s, size_t size,
 }
 
 static __always_inline void *alloc_inline(struct lalloc_layout l, gfp_t gfp,
-					  enum lalloc_origin *origin)
+					  u32 *origin)
 {
 	size_t mask = l.align - 1, padded;
 	struct lalloc_cache *s;
@@ -170,7 +170,7 @@ EXPORT_SYMBOL_GPL(lalloc_alloc_zeroed);
 
 /* lalloc_alloc() that also says where the block came from. */
 void *__lalloc_alloc(struct lalloc_layout l, gfp_t gfp,
-		     enum lalloc_origin *origin)
+		     u32 *origin)
 {
 	return alloc_inline(l, gfp, origin);
 }

@@ -16,6 +16,7 @@
 #define _LALLOC_INTERNAL_H
 
 #include <linux/lalloc.h>
+#include <uapi/linux/lalloc.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
 #include <linux/mm.h>
@@ -41,31 +42,17 @@
 /* Per-CPU object cache capacity; the per-class limit is at most this. */
 #define LALLOC_CPU_CAP		32
 
-/* Where a block came from: reported by the device's INFO query. */
-enum lalloc_origin {
-	LALLOC_ORIGIN_NONE = 0,
-	LALLOC_ORIGIN_ZST,
-	LALLOC_ORIGIN_CPU_CACHE,
-	LALLOC_ORIGIN_PARTIAL_SLAB,
-	LALLOC_ORIGIN_NEW_SLAB,
-	LALLOC_ORIGIN_PAGES,
-	LALLOC_ORIGIN_VMALLOC,
-};
-
-/* Which allocator backs a layout: a pure function of (size, align). */
-enum lalloc_kind {
-	LALLOC_KIND_ZST,
-	LALLOC_KIND_SLAB,
-	LALLOC_KIND_PAGES,
-	LALLOC_KIND_VMALLOC,
-	LALLOC_KIND_INVALID,
-};
+/*
+ * Where a block came from (LALLOC_ORIGIN_*) and which allocator serves a
+ * layout (LALLOC_KIND_*) are the uapi's values; one more kind is internal.
+ */
+#define LALLOC_KIND_INVALID	4
 
 /*
  * Counters one CPU keeps for one cache. Only that CPU writes them, with
  * this_cpu ops or under the per-CPU lock; readers sum over all CPUs.
  */
-struct lalloc_cache_stats {
+struct lalloc_cpu_stats {
 	u64 fast_allocs;
 	u64 fast_frees;
 	u64 slow_allocs;	/* misses: refills from slabs and new slabs */
@@ -84,7 +71,7 @@ struct lalloc_cache_stats {
 struct lalloc_cpu_cache {
 	local_lock_t lock;
 	unsigned int count;
-	struct lalloc_cache_stats stat;
+	struct lalloc_cpu_stats stat;
 	void *objs[LALLOC_CPU_CAP];
 };
 
@@ -176,7 +163,7 @@ void lalloc_fault_exit(void);
 
 /* large.c */
 void *lalloc_large_alloc(struct lalloc_layout l, gfp_t gfp,
-			 enum lalloc_origin *origin);
+			 u32 *origin);
 void lalloc_large_free(void *p, struct lalloc_layout l);
 void *lalloc_vmalloc_alloc(struct lalloc_layout l, gfp_t gfp);
 void lalloc_vmalloc_free(void *p, struct lalloc_layout l);
@@ -185,7 +172,7 @@ bool lalloc_large_shrink_in_place(void *p, struct lalloc_layout old,
 
 /* fastpath.c */
 void *__lalloc_alloc(struct lalloc_layout l, gfp_t gfp,
-		     enum lalloc_origin *origin);
+		     u32 *origin);
 void *lalloc_zst(size_t align);
 bool lalloc_layout_valid(struct lalloc_layout l);
 
@@ -199,7 +186,7 @@ unsigned long lalloc_shrink_scan(struct shrinker *shrink,
 
 /* stats.c */
 void lalloc_cache_stats_read(struct lalloc_cache *s,
-			     struct lalloc_cache_stats *sum);
+			     struct lalloc_cpu_stats *sum);
 void lalloc_global_stats_read(struct lalloc_global_stats *sum);
 unsigned long lalloc_pages_held(void);
 
@@ -211,7 +198,7 @@ static inline size_t lalloc_padded(struct lalloc_layout l)
 	return (l.size + mask) & ~mask;
 }
 
-static inline enum lalloc_kind lalloc_kind_of(struct lalloc_layout l)
+static inline unsigned int lalloc_kind_of(struct lalloc_layout l)
 {
 	size_t padded;
 

@@ -93,7 +93,7 @@ void *lalloc_vmalloc_alloc(struct lalloc_layout l, gfp_t gfp)
  * Return: the block or NULL.
  */
 void *lalloc_large_alloc(struct lalloc_layout l, gfp_t gfp,
-			 enum lalloc_origin *origin)
+			 u32 *origin)
 {
 	void *p;
 

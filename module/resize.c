@@ -42,7 +42,7 @@ enum resize_dir { RESIZE_GROW, RESIZE_SHRINK };
 
 /* Try to give @p the layout @new without moving it. */
 static bool resize_in_place(void *p, struct lalloc_layout old,
-			    struct lalloc_layout new, enum lalloc_kind kind,
+			    struct lalloc_layout new, unsigned int kind,
 			    enum resize_dir dir, bool *prefer_move)
 {
 	struct lalloc_cache *s;
@@ -72,7 +72,7 @@ static bool resize_in_place(void *p, struct lalloc_layout old,
 }
 
 static void *commit_in_place(void *p, struct lalloc_layout old,
-			     struct lalloc_layout new, enum lalloc_kind kind,
+			     struct lalloc_layout new, unsigned int kind,
 			     enum resize_dir dir, bool zero_tail)
 {
 	struct lalloc_cache *s;
@@ -117,8 +117,8 @@ static void count_move(void *p, struct lalloc_layout old, enum resize_dir dir)
 static void *resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
 		    gfp_t gfp, enum resize_dir dir, bool zero_tail)
 {
-	enum lalloc_kind old_kind = lalloc_kind_of(old);
-	enum lalloc_kind new_kind = lalloc_kind_of(new);
+	unsigned int old_kind = lalloc_kind_of(old);
+	unsigned int new_kind = lalloc_kind_of(new);
 	bool prefer_move = false;
 	void *q;
 

@@ -16,13 +16,13 @@
  * @sum: filled in
  */
 void lalloc_cache_stats_read(struct lalloc_cache *s,
-			     struct lalloc_cache_stats *sum)
+			     struct lalloc_cpu_stats *sum)
 {
 	unsigned int cpu;
 
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
-		const struct lalloc_cache_stats *c =
+		const struct lalloc_cpu_stats *c =
 			&per_cpu_ptr(s->cpu, cpu)->stat;
 
 		SUM_FIELD(sum, c, fast_allocs);
