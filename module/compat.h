@@ -35,4 +35,11 @@
 #define LALLOC_IMPORT_KUNIT_NS() MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING)
 #endif
 
+/* struct device_type's devnode() takes a const device from 6.2 on. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define LALLOC_DEVNODE_CONST const
+#else
+#define LALLOC_DEVNODE_CONST
+#endif
+
 #endif /* _LALLOC_COMPAT_H */

@@ -15,6 +15,7 @@
 #include <linux/export.h>
 #include <linux/sched/mm.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <kunit/visibility.h>
 
 #include "internal.h"
@@ -137,6 +138,16 @@ static __always_inline void *alloc_inline(struct lalloc_layout l, gfp_t gfp,
 	return obj;
 }
 
+static noinline void *timed_alloc(struct lalloc_layout l, gfp_t gfp,
+				  u32 *origin)
+{
+	u64 t0 = ktime_get_ns();
+	void *p = alloc_inline(l, gfp, origin);
+
+	lalloc_latency_alloc(ktime_get_ns() - t0);
+	return p;
+}
+
 /**
  * lalloc_alloc() - allocate a block for a layout
  * @l: size and alignment; size 0 gives a zero-size block
@@ -148,6 +159,8 @@ static __always_inline void *alloc_inline(struct lalloc_layout l, gfp_t gfp,
  */
 void *lalloc_alloc(struct lalloc_layout l, gfp_t gfp)
 {
+	if (static_branch_unlikely(&lalloc_latency_key))
+		return timed_alloc(l, gfp, NULL);
 	return alloc_inline(l, gfp, NULL);
 }
 EXPORT_SYMBOL_GPL(lalloc_alloc);
@@ -164,6 +177,8 @@ EXPORT_SYMBOL_GPL(lalloc_alloc);
  */
 void *lalloc_alloc_zeroed(struct lalloc_layout l, gfp_t gfp)
 {
+	if (static_branch_unlikely(&lalloc_latency_key))
+		return timed_alloc(l, gfp | __GFP_ZERO, NULL);
 	return alloc_inline(l, gfp | __GFP_ZERO, NULL);
 }
 EXPORT_SYMBOL_GPL(lalloc_alloc_zeroed);
@@ -172,6 +187,8 @@ EXPORT_SYMBOL_GPL(lalloc_alloc_zeroed);
 void *__lalloc_alloc(struct lalloc_layout l, gfp_t gfp,
 		     u32 *origin)
 {
+	if (static_branch_unlikely(&lalloc_latency_key))
+		return timed_alloc(l, gfp, origin);
 	return alloc_inline(l, gfp, origin);
 }
 EXPORT_SYMBOL_IF_KUNIT(__lalloc_alloc);
@@ -215,18 +232,8 @@ static noinline void free_slow(struct lalloc_cache *s, void *p, size_t size)
 	lalloc_free_slabs(s, &to_free);
 }
 
-/**
- * lalloc_free() - free a block
- * @p: the block; NULL is ignored
- * @l: the layout it was allocated or last resized with
- *
- * The owning cache is found from @p's address, so a block shrunk in place
- * is freed with its new layout. An invalid @l frees nothing and is counted
- * in the invalid_layouts statistic.
- *
- * Context: any context.
- */
-void lalloc_free(void *p, struct lalloc_layout l)
+/* The fast path of lalloc_free(). */
+static __always_inline void free_inline(void *p, struct lalloc_layout l)
 {
 	size_t mask = l.align - 1, padded;
 	struct lalloc_cache *s;
@@ -252,5 +259,33 @@ void lalloc_free(void *p, struct lalloc_layout l)
 	c->stat.fast_frees++;
 	c->stat.requested_bytes -= l.size;
 	local_unlock_irqrestore(&s->cpu->lock, flags);
+}
+
+static noinline void timed_free(void *p, struct lalloc_layout l)
+{
+	u64 t0 = ktime_get_ns();
+
+	free_inline(p, l);
+	lalloc_latency_free(ktime_get_ns() - t0);
+}
+
+/**
+ * lalloc_free() - free a block
+ * @p: the block; NULL is ignored
+ * @l: the layout it was allocated or last resized with
+ *
+ * The owning cache is found from @p's address, so a block shrunk in place
+ * is freed with its new layout. An invalid @l frees nothing and is counted
+ * in the invalid_layouts statistic.
+ *
+ * Context: any context.
+ */
+void lalloc_free(void *p, struct lalloc_layout l)
+{
+	if (static_branch_unlikely(&lalloc_latency_key)) {
+		timed_free(p, l);
+		return;
+	}
+	free_inline(p, l);
 }
 EXPORT_SYMBOL_GPL(lalloc_free);

@@ -17,6 +17,7 @@
 
 #include <linux/lalloc.h>
 #include <uapi/linux/lalloc.h>
+#include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
 #include <linux/mm.h>
@@ -99,6 +100,7 @@ struct lalloc_cache {
 	struct list_head slabs[LALLOC_SLAB_NR_STATES];
 	unsigned long nr_slabs[LALLOC_SLAB_NR_STATES];
 	unsigned long pages;		/* pages in all slabs of this cache */
+	unsigned long total_objs;	/* slots in all slabs of this cache */
 };
 
 /*
@@ -127,11 +129,12 @@ struct lalloc_global_stats {
 	u64 vmalloc_frees;
 	s64 vmalloc_bytes;
 	s64 vmalloc_requested_bytes;
-	u64 page_allocs[LALLOC_MAX_SLAB_ORDER + 1];
+	u64 page_allocs[16];	/* by order; sized as in the uapi */
 	u64 shrinker_scans;
 	u64 shrinker_pages;
 	u64 invalid_layouts;
 	u64 failures;
+	u64 errors_detected;
 };
 
 extern struct lalloc_cache lalloc_caches[LALLOC_NR_CLASSES];
@@ -176,6 +179,11 @@ void *__lalloc_alloc(struct lalloc_layout l, gfp_t gfp,
 void *lalloc_zst(size_t align);
 bool lalloc_layout_valid(struct lalloc_layout l);
 
+/* resize.c */
+enum resize_dir { RESIZE_GROW, RESIZE_SHRINK };
+void *lalloc_resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
+		    gfp_t gfp, enum resize_dir dir, bool zero_tail, u32 *origin);
+
 /* shrinker.c */
 int lalloc_shrinker_init(void);
 void lalloc_shrinker_exit(void);
@@ -184,10 +192,32 @@ unsigned long lalloc_shrink_count(struct shrinker *shrink,
 unsigned long lalloc_shrink_scan(struct shrinker *shrink,
 				 struct shrink_control *sc);
 
+/* latency.c */
+#define LALLOC_LATENCY_BUCKETS	32
+DECLARE_STATIC_KEY_FALSE(lalloc_latency_key);
+void lalloc_latency_alloc(u64 ns);
+void lalloc_latency_free(u64 ns);
+struct seq_file;
+int lalloc_latency_show(struct seq_file *m, void *v);
+
+/* procfs.c */
+int lalloc_procfs_init(void);
+void lalloc_procfs_exit(void);
+
+/* device.c */
+int lalloc_device_init(void);
+void lalloc_device_exit(void);
+void lalloc_device_stats(struct lalloc_stats *st);
+
 /* stats.c */
+extern atomic_long_t lalloc_held_pages;
+void lalloc_account_pages(long delta);
 void lalloc_cache_stats_read(struct lalloc_cache *s,
 			     struct lalloc_cpu_stats *sum);
 void lalloc_global_stats_read(struct lalloc_global_stats *sum);
+void lalloc_cache_record(struct lalloc_cache *s, struct lalloc_cache_stats *r);
+void lalloc_stats_fill(struct lalloc_stats *st);
+void lalloc_stats_reset(void);
 unsigned long lalloc_pages_held(void);
 
 /* Size rounded up to the alignment; 0 on overflow or a bad alignment. */

@@ -50,7 +50,9 @@ static void *pages_alloc(struct lalloc_layout l, gfp_t gfp)
 	/* Scanned for pointers, never reported: see slab_create(). */
 	kmemleak_alloc(p, npages << PAGE_SHIFT, 0, gfp & ~__GFP_ZERO);
 	lalloc_gstat_inc(large_allocs);
+	lalloc_gstat_inc(page_allocs[order]);
 	lalloc_gstat_add(large_pages, npages);
+	lalloc_account_pages(npages);
 	lalloc_gstat_add(large_requested_bytes, l.size);
 	return p;
 }
@@ -80,6 +82,7 @@ void *lalloc_vmalloc_alloc(struct lalloc_layout l, gfp_t gfp)
 	}
 	lalloc_gstat_inc(vmalloc_allocs);
 	lalloc_gstat_add(vmalloc_bytes, PAGE_ALIGN(l.size));
+	lalloc_account_pages(PAGE_ALIGN(l.size) >> PAGE_SHIFT);
 	lalloc_gstat_add(vmalloc_requested_bytes, l.size);
 	return p;
 }
@@ -125,6 +128,7 @@ void lalloc_large_free(void *p, struct lalloc_layout l)
 	free_page_range(virt_to_page(p), 0, npages);
 	lalloc_gstat_inc(large_frees);
 	lalloc_gstat_add(large_pages, -(s64)npages);
+	lalloc_account_pages(-(long)npages);
 	lalloc_gstat_add(large_requested_bytes, -(s64)l.size);
 }
 
@@ -138,6 +142,7 @@ void lalloc_vmalloc_free(void *p, struct lalloc_layout l)
 	vfree(p);
 	lalloc_gstat_inc(vmalloc_frees);
 	lalloc_gstat_add(vmalloc_bytes, -(s64)PAGE_ALIGN(l.size));
+	lalloc_account_pages(-(long)(PAGE_ALIGN(l.size) >> PAGE_SHIFT));
 	lalloc_gstat_add(vmalloc_requested_bytes, -(s64)l.size);
 }
 
@@ -164,6 +169,7 @@ bool lalloc_large_shrink_in_place(void *p, struct lalloc_layout old,
 		free_page_range(virt_to_page(p), new_pages, old_pages);
 		kmemleak_alloc(p, new_pages << PAGE_SHIFT, 0, GFP_ATOMIC);
 		lalloc_gstat_add(large_pages, -(s64)(old_pages - new_pages));
+		lalloc_account_pages(-(long)(old_pages - new_pages));
 	}
 	lalloc_gstat_add(large_requested_bytes, (s64)new.size - (s64)old.size);
 	return true;

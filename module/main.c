@@ -31,11 +31,21 @@ static int __init lalloc_init(void)
 	ret = lalloc_shrinker_init();
 	if (ret)
 		goto free_fault;
+	ret = lalloc_procfs_init();
+	if (ret)
+		goto free_shrinker;
+	ret = lalloc_device_init();
+	if (ret)
+		goto free_procfs;
 
 	pr_info("version %s loaded: %u slab classes up to %u bytes\n",
 		LALLOC_VERSION, LALLOC_NR_CLASSES, LALLOC_MAX_SLOT);
 	return 0;
 
+free_procfs:
+	lalloc_procfs_exit();
+free_shrinker:
+	lalloc_shrinker_exit();
 free_fault:
 	lalloc_fault_exit();
 free_classes:
@@ -47,6 +57,8 @@ free_gstats:
 
 static void __exit lalloc_exit(void)
 {
+	lalloc_device_exit();
+	lalloc_procfs_exit();
 	lalloc_shrinker_exit();
 	lalloc_fault_exit();
 	lalloc_classes_exit();

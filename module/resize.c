@@ -38,7 +38,6 @@ size_t lalloc_usable_size(const void *p, struct lalloc_layout l)
 }
 EXPORT_SYMBOL_GPL(lalloc_usable_size);
 
-enum resize_dir { RESIZE_GROW, RESIZE_SHRINK };
 
 /* Try to give @p the layout @new without moving it. */
 static bool resize_in_place(void *p, struct lalloc_layout old,
@@ -114,8 +113,20 @@ static void count_move(void *p, struct lalloc_layout old, enum resize_dir dir)
 		lalloc_stat_inc(s, shrink_moved);
 }
 
-static void *resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
-		    gfp_t gfp, enum resize_dir dir, bool zero_tail)
+/**
+ * lalloc_resize() - grow or shrink, saying where a moved block came from
+ * @p: the block
+ * @old: its current layout
+ * @new: the new layout
+ * @gfp: allocation flags for a move
+ * @dir: RESIZE_GROW or RESIZE_SHRINK
+ * @zero_tail: zero [@old.size, @new.size) (grow_zeroed)
+ * @origin: set when the block moved or was allocated; may be NULL
+ *
+ * Return: as lalloc_grow().
+ */
+void *lalloc_resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
+		    gfp_t gfp, enum resize_dir dir, bool zero_tail, u32 *origin)
 {
 	unsigned int old_kind = lalloc_kind_of(old);
 	unsigned int new_kind = lalloc_kind_of(new);
@@ -132,10 +143,11 @@ static void *resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
 	gfp &= ~__GFP_ZERO;
 
 	if (old_kind == LALLOC_KIND_ZST)
-		return zero_tail ? lalloc_alloc_zeroed(new, gfp) :
-				   lalloc_alloc(new, gfp);
+		return __lalloc_alloc(new, zero_tail ? gfp | __GFP_ZERO : gfp, origin);
 	if (new_kind == LALLOC_KIND_ZST) {
 		lalloc_free(p, old);
+		if (origin)
+			*origin = LALLOC_ORIGIN_ZST;
 		return lalloc_zst(new.align);
 	}
 
@@ -144,7 +156,7 @@ static void *resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
 	    !prefer_move)
 		return commit_in_place(p, old, new, old_kind, dir, zero_tail);
 
-	q = lalloc_alloc(new, gfp);
+	q = __lalloc_alloc(new, gfp, origin);
 	if (!q) {
 		/* A shrink that wanted a smaller class may still stay put. */
 		if (prefer_move)
@@ -173,7 +185,7 @@ static void *resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
 void *lalloc_grow(void *p, struct lalloc_layout old, struct lalloc_layout new,
 		  gfp_t gfp)
 {
-	return resize(p, old, new, gfp, RESIZE_GROW, false);
+	return lalloc_resize(p, old, new, gfp, RESIZE_GROW, false, NULL);
 }
 EXPORT_SYMBOL_GPL(lalloc_grow);
 
@@ -192,7 +204,7 @@ EXPORT_SYMBOL_GPL(lalloc_grow);
 void *lalloc_grow_zeroed(void *p, struct lalloc_layout old,
 			 struct lalloc_layout new, gfp_t gfp)
 {
-	return resize(p, old, new, gfp, RESIZE_GROW, true);
+	return lalloc_resize(p, old, new, gfp, RESIZE_GROW, true, NULL);
 }
 EXPORT_SYMBOL_GPL(lalloc_grow_zeroed);
 
@@ -212,7 +224,7 @@ EXPORT_SYMBOL_GPL(lalloc_grow_zeroed);
 void *lalloc_shrink(void *p, struct lalloc_layout old, struct lalloc_layout new,
 		    gfp_t gfp)
 {
-	return resize(p, old, new, gfp, RESIZE_SHRINK, false);
+	return lalloc_resize(p, old, new, gfp, RESIZE_SHRINK, false, NULL);
 }
 EXPORT_SYMBOL_GPL(lalloc_shrink);
 

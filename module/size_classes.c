@@ -143,6 +143,8 @@ void lalloc_classes_exit(void)
 			list_splice_init(&s->slabs[state], &slabs);
 			s->nr_slabs[state] = 0;
 		}
+		s->pages = 0;
+		s->total_objs = 0;
 		if (leaked)
 			pr_warn("%s: %lu objects never freed; releasing their slabs\n",
 				s->name, leaked);

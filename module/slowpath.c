@@ -166,6 +166,7 @@ static struct lalloc_slab *slab_create(struct lalloc_cache *s, gfp_t gfp)
 
 	lalloc_stat_inc(s, slabs_allocated);
 	lalloc_gstat_inc(page_allocs[order]);
+	lalloc_account_pages(1L << order);
 	return slab;
 }
 
@@ -178,6 +179,7 @@ static void slab_destroy(struct lalloc_cache *s, struct lalloc_slab *slab)
 	for (i = 0; i < (1U << slab->order); i++)
 		set_page_private(page + i, 0);
 	__free_pages(page, slab->order);
+	lalloc_account_pages(-(1L << slab->order));
 	lalloc_stat_inc(s, slabs_freed);
 	kfree(slab);
 }
@@ -206,6 +208,7 @@ void *lalloc_new_slab_alloc(struct lalloc_cache *s, gfp_t gfp)
 	list_add(&slab->list, &s->slabs[slab->state]);
 	s->nr_slabs[slab->state]++;
 	s->pages += 1UL << slab->order;
+	s->total_objs += slab->nr_objs;
 	spin_unlock_irqrestore(&s->lock, flags);
 	return obj;
 }
@@ -224,6 +227,7 @@ static unsigned long detach_empty(struct lalloc_cache *s, unsigned long keep,
 		list_move(&slab->list, to_free);
 		s->nr_slabs[LALLOC_SLAB_EMPTY]--;
 		s->pages -= 1UL << slab->order;
+		s->total_objs -= slab->nr_objs;
 		pages += 1UL << slab->order;
 	}
 	return pages;

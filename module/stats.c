@@ -2,74 +2,225 @@
 /*
  * Reading the counters: every CPU's copy summed. Writers never share a cache
  * line, so a read is a walk over the possible CPUs and nothing else.
+ *
+ * Counters (allocs, frees, slabs allocated, ...) can be reset; gauges (live
+ * objects and bytes, pages held) cannot. A reset does not touch the per-CPU
+ * counters: it records their sums as a baseline that reads subtract, so
+ * gauges derived from the raw sums stay exact.
  */
 #include <linux/export.h>
+#include <linux/math64.h>
+#include <linux/mutex.h>
 #include <kunit/visibility.h>
 
 #include "internal.h"
 
-#define SUM_FIELD(dst, src, field)	((dst)->field += (src)->field)
+static DEFINE_MUTEX(lalloc_reset_lock);
+static struct lalloc_cpu_stats cache_base[LALLOC_NR_CLASSES];
+static struct lalloc_global_stats global_base;
+
+atomic_long_t lalloc_held_pages = ATOMIC_LONG_INIT(0);
+static atomic_long_t held_pages_hwm = ATOMIC_LONG_INIT(0);
+static atomic_long_t requested_hwm = ATOMIC_LONG_INIT(0);
+
+static void atomic_long_max(atomic_long_t *max, long v)
+{
+	long cur = atomic_long_read(max);
+
+	while (v > cur && !atomic_long_try_cmpxchg(max, &cur, v))
+		;
+}
 
 /**
- * lalloc_cache_stats_read() - a cache's counters summed over all CPUs
- * @s: the cache
- * @sum: filled in
+ * lalloc_account_pages() - pages taken from (+) or given back to (-) the kernel
+ * @delta: page count
+ *
+ * Called on the slow paths only, so the high-water mark is exact.
  */
-void lalloc_cache_stats_read(struct lalloc_cache *s,
-			     struct lalloc_cpu_stats *sum)
+void lalloc_account_pages(long delta)
+{
+	long now = atomic_long_add_return(delta, &lalloc_held_pages);
+
+	if (delta > 0)
+		atomic_long_max(&held_pages_hwm, now);
+}
+
+#define SUM(dst, src, field)	((dst)->field += (src)->field)
+
+static void cache_stats_raw(struct lalloc_cache *s, struct lalloc_cpu_stats *sum)
 {
 	unsigned int cpu;
 
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
-		const struct lalloc_cpu_stats *c =
-			&per_cpu_ptr(s->cpu, cpu)->stat;
+		const struct lalloc_cpu_stats *c = &per_cpu_ptr(s->cpu, cpu)->stat;
 
-		SUM_FIELD(sum, c, fast_allocs);
-		SUM_FIELD(sum, c, fast_frees);
-		SUM_FIELD(sum, c, slow_allocs);
-		SUM_FIELD(sum, c, slow_frees);
-		SUM_FIELD(sum, c, requested_bytes);
-		SUM_FIELD(sum, c, slabs_allocated);
-		SUM_FIELD(sum, c, slabs_freed);
-		SUM_FIELD(sum, c, grow_in_place);
-		SUM_FIELD(sum, c, grow_moved);
-		SUM_FIELD(sum, c, shrink_in_place);
-		SUM_FIELD(sum, c, shrink_moved);
-		SUM_FIELD(sum, c, failures);
+		SUM(sum, c, fast_allocs);
+		SUM(sum, c, fast_frees);
+		SUM(sum, c, slow_allocs);
+		SUM(sum, c, slow_frees);
+		SUM(sum, c, requested_bytes);
+		SUM(sum, c, slabs_allocated);
+		SUM(sum, c, slabs_freed);
+		SUM(sum, c, grow_in_place);
+		SUM(sum, c, grow_moved);
+		SUM(sum, c, shrink_in_place);
+		SUM(sum, c, shrink_moved);
+		SUM(sum, c, failures);
 	}
 }
-EXPORT_SYMBOL_IF_KUNIT(lalloc_cache_stats_read);
 
-/**
- * lalloc_global_stats_read() - the global counters summed over all CPUs
- * @sum: filled in
- */
-void lalloc_global_stats_read(struct lalloc_global_stats *sum)
+static void global_stats_raw(struct lalloc_global_stats *sum)
 {
-	unsigned int cpu, order;
+	unsigned int cpu, i;
 
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		const struct lalloc_global_stats *g = per_cpu_ptr(lalloc_gstats, cpu);
 
-		SUM_FIELD(sum, g, large_allocs);
-		SUM_FIELD(sum, g, large_frees);
-		SUM_FIELD(sum, g, large_pages);
-		SUM_FIELD(sum, g, large_requested_bytes);
-		SUM_FIELD(sum, g, vmalloc_allocs);
-		SUM_FIELD(sum, g, vmalloc_frees);
-		SUM_FIELD(sum, g, vmalloc_bytes);
-		SUM_FIELD(sum, g, vmalloc_requested_bytes);
-		for (order = 0; order <= LALLOC_MAX_SLAB_ORDER; order++)
-			SUM_FIELD(sum, g, page_allocs[order]);
-		SUM_FIELD(sum, g, shrinker_scans);
-		SUM_FIELD(sum, g, shrinker_pages);
-		SUM_FIELD(sum, g, invalid_layouts);
-		SUM_FIELD(sum, g, failures);
+		SUM(sum, g, large_allocs);
+		SUM(sum, g, large_frees);
+		SUM(sum, g, large_pages);
+		SUM(sum, g, large_requested_bytes);
+		SUM(sum, g, vmalloc_allocs);
+		SUM(sum, g, vmalloc_frees);
+		SUM(sum, g, vmalloc_bytes);
+		SUM(sum, g, vmalloc_requested_bytes);
+		for (i = 0; i < ARRAY_SIZE(g->page_allocs); i++)
+			SUM(sum, g, page_allocs[i]);
+		SUM(sum, g, shrinker_scans);
+		SUM(sum, g, shrinker_pages);
+		SUM(sum, g, invalid_layouts);
+		SUM(sum, g, failures);
+		SUM(sum, g, errors_detected);
 	}
 }
+
+/**
+ * lalloc_cache_stats_read() - a cache's counters summed over all CPUs
+ * @s: the cache
+ * @sum: filled in; counters since the last reset, requested_bytes live
+ */
+void lalloc_cache_stats_read(struct lalloc_cache *s, struct lalloc_cpu_stats *sum)
+{
+	const struct lalloc_cpu_stats *b = &cache_base[s - lalloc_caches];
+
+	cache_stats_raw(s, sum);
+	sum->fast_allocs -= b->fast_allocs;
+	sum->fast_frees -= b->fast_frees;
+	sum->slow_allocs -= b->slow_allocs;
+	sum->slow_frees -= b->slow_frees;
+	sum->slabs_allocated -= b->slabs_allocated;
+	sum->slabs_freed -= b->slabs_freed;
+	sum->grow_in_place -= b->grow_in_place;
+	sum->grow_moved -= b->grow_moved;
+	sum->shrink_in_place -= b->shrink_in_place;
+	sum->shrink_moved -= b->shrink_moved;
+	sum->failures -= b->failures;
+}
+EXPORT_SYMBOL_IF_KUNIT(lalloc_cache_stats_read);
+
+/**
+ * lalloc_global_stats_read() - the global counters summed over all CPUs
+ * @sum: filled in; counters since the last reset, gauges live
+ */
+void lalloc_global_stats_read(struct lalloc_global_stats *sum)
+{
+	const struct lalloc_global_stats *b = &global_base;
+	unsigned int i;
+
+	global_stats_raw(sum);
+	sum->large_allocs -= b->large_allocs;
+	sum->large_frees -= b->large_frees;
+	sum->vmalloc_allocs -= b->vmalloc_allocs;
+	sum->vmalloc_frees -= b->vmalloc_frees;
+	for (i = 0; i < ARRAY_SIZE(sum->page_allocs); i++)
+		sum->page_allocs[i] -= b->page_allocs[i];
+	sum->shrinker_scans -= b->shrinker_scans;
+	sum->shrinker_pages -= b->shrinker_pages;
+	sum->invalid_layouts -= b->invalid_layouts;
+	sum->failures -= b->failures;
+	sum->errors_detected -= b->errors_detected;
+}
 EXPORT_SYMBOL_IF_KUNIT(lalloc_global_stats_read);
+
+/* Live objects of a cache: raw, never reset. */
+static u64 cache_active(struct lalloc_cache *s)
+{
+	struct lalloc_cpu_stats raw;
+
+	cache_stats_raw(s, &raw);
+	return raw.fast_allocs + raw.slow_allocs - raw.fast_frees - raw.slow_frees;
+}
+
+/**
+ * lalloc_stats_reset() - zero every counter that is not a live gauge
+ *
+ * High-water marks restart from the current values.
+ */
+void lalloc_stats_reset(void)
+{
+	unsigned int i;
+
+	mutex_lock(&lalloc_reset_lock);
+	for (i = 0; i < LALLOC_NR_CLASSES; i++)
+		cache_stats_raw(&lalloc_caches[i], &cache_base[i]);
+	global_stats_raw(&global_base);
+	atomic_long_set(&held_pages_hwm, atomic_long_read(&lalloc_held_pages));
+	atomic_long_set(&requested_hwm, 0);
+	mutex_unlock(&lalloc_reset_lock);
+}
+
+static u64 permille(u64 num, u64 den)
+{
+	return den ? div64_u64(num * 1000, den) : 0;
+}
+
+/**
+ * lalloc_cache_record() - one cache's figures, as userspace sees them
+ * @s: the cache
+ * @r: filled in
+ */
+void lalloc_cache_record(struct lalloc_cache *s, struct lalloc_cache_stats *r)
+{
+	struct lalloc_cpu_stats c;
+	unsigned long flags;
+
+	memset(r, 0, sizeof(*r));
+	lalloc_cache_stats_read(s, &c);
+	r->index = s - lalloc_caches;
+	r->slot_size = s->slot_size;
+	r->align = 1U << __ffs(s->slot_size);
+	r->objs_per_slab = s->objs_per_slab;
+	r->order = s->order;
+	r->cpu_limit = s->cpu_limit;
+
+	spin_lock_irqsave(&s->lock, flags);
+	r->slabs_empty = s->nr_slabs[LALLOC_SLAB_EMPTY];
+	r->slabs_partial = s->nr_slabs[LALLOC_SLAB_PARTIAL];
+	r->slabs_full = s->nr_slabs[LALLOC_SLAB_FULL];
+	r->pages = s->pages;
+	r->total_objs = s->total_objs;
+	spin_unlock_irqrestore(&s->lock, flags);
+
+	r->active_objs = cache_active(s);
+	r->fast_allocs = c.fast_allocs;
+	r->fast_frees = c.fast_frees;
+	r->slow_allocs = c.slow_allocs;
+	r->slow_frees = c.slow_frees;
+	r->allocs = c.fast_allocs + c.slow_allocs;
+	r->frees = c.fast_frees + c.slow_frees;
+	r->slabs_allocated = c.slabs_allocated;
+	r->slabs_freed = c.slabs_freed;
+	r->grow_in_place = c.grow_in_place;
+	r->grow_moved = c.grow_moved;
+	r->shrink_in_place = c.shrink_in_place;
+	r->shrink_moved = c.shrink_moved;
+	r->failures = c.failures;
+	r->requested_bytes = c.requested_bytes;
+	r->reserved_bytes = r->active_objs * s->slot_size;
+	r->held_bytes = r->pages << PAGE_SHIFT;
+}
 
 /**
  * lalloc_pages_held() - pages lalloc holds from the page allocator and vmalloc
@@ -78,13 +229,63 @@ EXPORT_SYMBOL_IF_KUNIT(lalloc_global_stats_read);
  */
 unsigned long lalloc_pages_held(void)
 {
-	struct lalloc_global_stats g;
-	unsigned long pages = 0;
-	unsigned int i;
-
-	for (i = 0; i < LALLOC_NR_CLASSES; i++)
-		pages += READ_ONCE(lalloc_caches[i].pages);
-	lalloc_global_stats_read(&g);
-	return pages + g.large_pages + (g.vmalloc_bytes >> PAGE_SHIFT);
+	return atomic_long_read(&lalloc_held_pages);
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_pages_held);
+
+/**
+ * lalloc_stats_fill() - the global figures, as userspace sees them
+ * @st: filled in, except its caches array fields
+ */
+void lalloc_stats_fill(struct lalloc_stats *st)
+{
+	struct lalloc_global_stats g, raw;
+	u64 slots_total = 0, slot_pages = 0, slab_active = 0;
+	unsigned int i;
+
+	lalloc_global_stats_read(&g);
+	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
+		struct lalloc_cache_stats r;
+
+		lalloc_cache_record(&lalloc_caches[i], &r);
+		st->requested_bytes += r.requested_bytes;
+		st->reserved_bytes += r.reserved_bytes;
+		slab_active += r.active_objs;
+		st->allocs += r.allocs;
+		st->frees += r.frees;
+		st->fast_allocs += r.fast_allocs;
+		st->slow_allocs += r.slow_allocs;
+		slots_total += r.total_objs;
+		slot_pages += r.pages;
+	}
+	st->slab_bytes = slot_pages << PAGE_SHIFT;
+	st->large_bytes = (u64)g.large_pages << PAGE_SHIFT;
+	st->vmalloc_bytes = g.vmalloc_bytes;
+	st->requested_bytes += g.large_requested_bytes + g.vmalloc_requested_bytes;
+	st->reserved_bytes += st->large_bytes + st->vmalloc_bytes;
+	/* Live blocks from the raw sums, which a reset leaves alone. */
+	global_stats_raw(&raw);
+	st->active_objs = slab_active + (raw.large_allocs - raw.large_frees) +
+			  (raw.vmalloc_allocs - raw.vmalloc_frees);
+	st->held_bytes = (u64)atomic_long_read(&lalloc_held_pages) << PAGE_SHIFT;
+	atomic_long_max(&requested_hwm, st->requested_bytes);
+	st->requested_bytes_hwm = atomic_long_read(&requested_hwm);
+	st->held_bytes_hwm = (u64)atomic_long_read(&held_pages_hwm) << PAGE_SHIFT;
+	st->allocs += g.large_allocs + g.vmalloc_allocs;
+	st->frees += g.large_frees + g.vmalloc_frees;
+	st->large_allocs = g.large_allocs;
+	st->large_frees = g.large_frees;
+	st->vmalloc_allocs = g.vmalloc_allocs;
+	st->vmalloc_frees = g.vmalloc_frees;
+	for (i = 0; i < ARRAY_SIZE(st->page_allocs); i++)
+		st->page_allocs[i] = g.page_allocs[i];
+	st->shrinker_scans = g.shrinker_scans;
+	st->shrinker_pages = g.shrinker_pages;
+	st->invalid_layouts = g.invalid_layouts;
+	st->failures = g.failures;
+	st->errors_detected = g.errors_detected + g.invalid_layouts;
+	st->fragmentation_permille = permille(st->reserved_bytes, st->requested_bytes);
+	st->utilisation_permille = permille(slab_active, slots_total);
+	st->fast_hit_permille = permille(st->fast_allocs, st->fast_allocs + st->slow_allocs);
+	lalloc_device_stats(st);
+}

@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/lalloc: userspace allocates, resizes, reads, writes and frees kernel
+ * blocks through ioctls on handles (include/uapi/linux/lalloc.h).
+ *
+ * Each open file keeps its blocks in an xarray of handles. A handle is
+ * reference-counted and has its own mutex: an operation looks the handle up
+ * under the xarray lock, takes a reference, then the mutex; FREE removes the
+ * handle from the xarray first, so of two racing FREEs one gets ENOENT, and
+ * an operation that found the handle before it was removed sees it dead
+ * once it holds the mutex. So no operation can touch a freed block, and user
+ * copies (which may fault and sleep) run under the handle's mutex only.
+ *
+ * Closing the file frees every block it still holds. The module cannot go
+ * away while a file is open (fops.owner).
+ */
+#include <linux/cdev.h>
+#include <linux/compat.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "device.h"
+#include "internal.h"
+
+static unsigned int device_mode = 0600;
+module_param(device_mode, uint, 0444);
+MODULE_PARM_DESC(device_mode, "Permissions of /dev/lalloc (default 0600)");
+
+static unsigned int device_gid;
+module_param(device_gid, uint, 0444);
+MODULE_PARM_DESC(device_gid, "Group owning /dev/lalloc (default 0, root)");
+
+static unsigned int max_handles_per_file = 1U << 20;
+module_param(max_handles_per_file, uint, 0644);
+MODULE_PARM_DESC(max_handles_per_file,
+		 "Live handles one open file may hold (default 1048576; EDQUOT past it)");
+
+static unsigned long max_bytes_per_file = 512UL << 20;
+module_param(max_bytes_per_file, ulong, 0644);
+MODULE_PARM_DESC(max_bytes_per_file,
+		 "Live bytes one open file may hold (default 512 MiB; EDQUOT past it)");
+
+static unsigned long max_bytes_total;
+module_param(max_bytes_total, ulong, 0644);
+MODULE_PARM_DESC(max_bytes_total,
+		 "Live bytes all open files together may hold (default 0: half of RAM; ENOSPC past it)");
+
+static atomic_long_t device_bytes = ATOMIC_LONG_INIT(0);
+static atomic_long_t open_files = ATOMIC_LONG_INIT(0);
+
+/* Chunk of a READ/WRITE between checks for rescheduling and signals. */
+#define RW_CHUNK	(1UL << 20)
+
+static struct lalloc_handle *handle_get(struct lalloc_file *f, u32 id)
+{
+	struct lalloc_handle *h;
+
+	xa_lock(&f->handles);
+	h = xa_load(&f->handles, id);
+	if (h)
+		kref_get(&h->ref);
+	xa_unlock(&f->handles);
+	if (!h)
+		return NULL;
+	mutex_lock(&h->lock);
+	if (h->dead) {
+		mutex_unlock(&h->lock);
+		lalloc_handle_put(h);
+		return NULL;
+	}
+	return h;
+}
+
+static void handle_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct lalloc_handle, ref));
+}
+
+void lalloc_handle_put(struct lalloc_handle *h)
+{
+	kref_put(&h->ref, handle_release);
+}
+
+static void handle_unlock_put(struct lalloc_handle *h)
+{
+	mutex_unlock(&h->lock);
+	lalloc_handle_put(h);
+}
+
+/* Requests refused as bad input (not for lack of memory) go in the stats. */
+void lalloc_count_error(int err)
+{
+	if (err && err != -ENOMEM && err != -EINTR)
+		lalloc_gstat_inc(errors_detected);
+}
+
+static unsigned long total_limit(void)
+{
+	unsigned long limit = READ_ONCE(max_bytes_total);
+
+	return limit ? limit : (totalram_pages() << PAGE_SHIFT) / 2;
+}
+
+/* Reserve @bytes against the file's and the global caps. */
+static int charge(struct lalloc_file *f, size_t bytes)
+{
+	if (atomic_long_add_return(bytes, &f->bytes) > READ_ONCE(max_bytes_per_file)) {
+		atomic_long_sub(bytes, &f->bytes);
+		return -EDQUOT;
+	}
+	if (atomic_long_add_return(bytes, &device_bytes) > total_limit()) {
+		atomic_long_sub(bytes, &device_bytes);
+		atomic_long_sub(bytes, &f->bytes);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static void uncharge(struct lalloc_file *f, size_t bytes)
+{
+	atomic_long_sub(bytes, &f->bytes);
+	atomic_long_sub(bytes, &device_bytes);
+}
+
+static int check_layout(u64 size, u64 align, struct lalloc_layout *l)
+{
+	if (lalloc_layout_new(size, align, l))
+		return -EINVAL;
+	if (size > LALLOC_MAX_OBJECT_SIZE)
+		return -E2BIG;
+	return 0;
+}
+
+int lalloc_dev_alloc(struct lalloc_file *f, u64 size, u64 align, u32 flags,
+		     u32 *handle, u64 *usable)
+{
+	struct lalloc_handle *h;
+	struct lalloc_layout l;
+	int ret;
+
+	if (flags & ~LALLOC_ALLOC_ZEROED)
+		return -EINVAL;
+	ret = check_layout(size, align, &l);
+	if (ret)
+		return ret;
+	if (atomic_inc_return(&f->nr_handles) > READ_ONCE(max_handles_per_file)) {
+		ret = -EDQUOT;
+		goto undo_count;
+	}
+	/* Charge the request now, the real length once it is known. */
+	ret = charge(f, l.size);
+	if (ret)
+		goto undo_count;
+
+	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+	ret = -ENOMEM;
+	if (!h)
+		goto undo_charge;
+	kref_init(&h->ref);
+	mutex_init(&h->lock);
+	h->l = l;
+
+	mutex_lock(&f->backend_lock);
+	f->used = true;
+	mutex_unlock(&f->backend_lock);
+	ret = lalloc_backend_alloc(f, h, flags & LALLOC_ALLOC_ZEROED);
+	if (ret)
+		goto free_handle;
+	ret = xa_alloc(&f->handles, handle, h, xa_limit_31b, GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		ret = ret == -EBUSY ? -EDQUOT : ret;
+		goto free_block;
+	}
+	/* Settle the charge to the block's real length. */
+	atomic_long_add((long)h->usable - (long)l.size, &f->bytes);
+	atomic_long_add((long)h->usable - (long)l.size, &device_bytes);
+	*usable = h->usable;
+	return 0;
+
+free_block:
+	lalloc_backend_free(f, h);
+free_handle:
+	kfree(h);
+undo_charge:
+	uncharge(f, l.size);
+undo_count:
+	atomic_dec(&f->nr_handles);
+	return ret;
+}
+
+/* Free the block of a handle already removed from the xarray. */
+static void handle_destroy(struct lalloc_file *f, struct lalloc_handle *h)
+{
+	mutex_lock(&h->lock);
+	h->dead = true;
+	lalloc_backend_free(f, h);
+	uncharge(f, h->usable);
+	atomic_dec(&f->nr_handles);
+	mutex_unlock(&h->lock);
+	lalloc_handle_put(h);
+}
+
+int lalloc_dev_free(struct lalloc_file *f, u32 handle)
+{
+	struct lalloc_handle *h = xa_erase(&f->handles, handle);
+
+	if (!h)
+		return -ENOENT;
+	handle_destroy(f, h);
+	return 0;
+}
+
+int lalloc_dev_resize(struct lalloc_file *f, u32 handle, unsigned int op,
+		      u64 size, u64 align, u32 flags, u64 *usable, u32 *moved)
+{
+	struct lalloc_handle *h;
+	struct lalloc_layout l;
+	size_t old_usable;
+	int ret;
+
+	if (flags & ~LALLOC_RESIZE_ZEROED)
+		return -EINVAL;
+	ret = check_layout(size, align, &l);
+	if (ret)
+		return ret;
+	h = handle_get(f, handle);
+	if (!h)
+		return -ENOENT;
+	if ((op == LALLOC_OP_GROW && l.size < h->l.size) ||
+	    (op == LALLOC_OP_SHRINK && l.size > h->l.size) ||
+	    (op != LALLOC_OP_GROW && (flags & LALLOC_RESIZE_ZEROED))) {
+		ret = -EINVAL;
+		goto out;
+	}
+	old_usable = h->usable;
+	if (l.size > old_usable) {
+		ret = charge(f, l.size - old_usable);
+		if (ret)
+			goto out;
+	}
+	ret = lalloc_backend_resize(f, h, l, flags & LALLOC_RESIZE_ZEROED, moved);
+	if (l.size > old_usable)
+		uncharge(f, l.size - old_usable);
+	if (!ret) {
+		/* Charge the difference in real length, which may be negative. */
+		atomic_long_add((long)h->usable - (long)old_usable, &f->bytes);
+		atomic_long_add((long)h->usable - (long)old_usable, &device_bytes);
+		*usable = h->usable;
+	}
+out:
+	handle_unlock_put(h);
+	return ret;
+}
+
+int lalloc_dev_rw(struct lalloc_file *f, u32 handle, u64 offset, u64 len,
+		  u64 buf, bool write)
+{
+	void __user *ubuf = u64_to_user_ptr(buf);
+	struct lalloc_handle *h;
+	u64 end, done = 0;
+	int ret = 0;
+
+	if (check_add_overflow(offset, len, &end))
+		return -ERANGE;
+	h = handle_get(f, handle);
+	if (!h)
+		return -ENOENT;
+	if (end > h->l.size) {
+		ret = -ERANGE;
+		goto out;
+	}
+	while (done < len) {
+		size_t n = min_t(u64, len - done, RW_CHUNK);
+		void *kaddr = h->p + offset + done;
+		unsigned long left;
+
+		left = write ? copy_from_user(kaddr, ubuf + done, n) :
+			       copy_to_user(ubuf + done, kaddr, n);
+		if (left) {
+			ret = -EFAULT;
+			break;
+		}
+		done += n;
+		if (done < len) {
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			cond_resched();
+		}
+	}
+out:
+	handle_unlock_put(h);
+	return ret;
+}
+
+int lalloc_dev_fill(struct lalloc_file *f, u32 handle, u64 offset, u64 len,
+		    u8 byte, bool check)
+{
+	struct lalloc_handle *h;
+	u64 end;
+	int ret = 0;
+
+	if (check_add_overflow(offset, len, &end))
+		return -ERANGE;
+	h = handle_get(f, handle);
+	if (!h)
+		return -ENOENT;
+	if (end > h->l.size)
+		ret = -ERANGE;
+	else if (check)
+		ret = len && memchr_inv(h->p + offset, byte, len) ? -EILSEQ : 0;
+	else
+		memset(h->p + offset, byte, len);
+	handle_unlock_put(h);
+	return ret;
+}
+
+int lalloc_dev_info(struct lalloc_file *f, u32 handle, struct lalloc_info *info)
+{
+	struct lalloc_handle *h = handle_get(f, handle);
+
+	if (!h)
+		return -ENOENT;
+	memset(info, 0, sizeof(*info));
+	info->handle = handle;
+	info->size = h->l.size;
+	info->align = h->l.align;
+	info->usable = h->usable;
+	info->origin = h->origin;
+	info->backend = f->backend;
+	lalloc_backend_info(f, h, info);
+	handle_unlock_put(h);
+	return 0;
+}
+
+static int lalloc_open(struct inode *inode, struct file *file)
+{
+	struct lalloc_file *f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
+
+	if (!f)
+		return -ENOMEM;
+	xa_init_flags(&f->handles, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	mutex_init(&f->backend_lock);
+	f->backend = LALLOC_BACKEND_LALLOC;
+	file->private_data = f;
+	atomic_long_inc(&open_files);
+	return 0;
+}
+
+static int lalloc_release(struct inode *inode, struct file *file)
+{
+	struct lalloc_file *f = file->private_data;
+	struct lalloc_handle *h;
+	unsigned long id;
+
+	/* No ioctl can run any more: the file's last reference is gone. */
+	xa_for_each(&f->handles, id, h) {
+		xa_erase(&f->handles, id);
+		handle_destroy(f, h);
+		cond_resched();
+	}
+	xa_destroy(&f->handles);
+	WARN_ON_ONCE(atomic_long_read(&f->bytes));
+	kfree(f);
+	atomic_long_dec(&open_files);
+	return 0;
+}
+
+static const struct file_operations lalloc_fops = {
+	.owner = THIS_MODULE,
+	.open = lalloc_open,
+	.release = lalloc_release,
+	.unlocked_ioctl = lalloc_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static dev_t lalloc_devt;
+static struct cdev lalloc_cdev;
+static struct device *lalloc_dev;
+
+static char *lalloc_devnode(LALLOC_DEVNODE_CONST struct device *dev,
+			    umode_t *mode, kuid_t *uid, kgid_t *gid)
+{
+	if (mode)
+		*mode = device_mode & 0777;
+	if (gid)
+		*gid = KGIDT_INIT(device_gid);
+	return NULL;
+}
+
+static const struct device_type lalloc_dev_type = {
+	.name = "lalloc",
+	.devnode = lalloc_devnode,
+};
+
+static void lalloc_dev_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+void lalloc_device_stats(struct lalloc_stats *st)
+{
+	st->open_files = atomic_long_read(&open_files);
+	st->device_bytes = atomic_long_read(&device_bytes);
+}
+
+int lalloc_device_init(void)
+{
+	int ret;
+
+	ret = alloc_chrdev_region(&lalloc_devt, 0, 1, "lalloc");
+	if (ret)
+		return ret;
+	cdev_init(&lalloc_cdev, &lalloc_fops);
+	lalloc_cdev.owner = THIS_MODULE;
+
+	lalloc_dev = kzalloc(sizeof(*lalloc_dev), GFP_KERNEL);
+	if (!lalloc_dev) {
+		ret = -ENOMEM;
+		goto unregister;
+	}
+	device_initialize(lalloc_dev);
+	lalloc_dev->devt = lalloc_devt;
+	lalloc_dev->type = &lalloc_dev_type;
+	lalloc_dev->release = lalloc_dev_release;
+	ret = dev_set_name(lalloc_dev, "lalloc");
+	if (ret)
+		goto put;
+	/* The node appears with the device; the cdev must answer by then. */
+	ret = cdev_device_add(&lalloc_cdev, lalloc_dev);
+	if (ret)
+		goto put;
+	return 0;
+
+put:
+	put_device(lalloc_dev);
+unregister:
+	unregister_chrdev_region(lalloc_devt, 1);
+	return ret;
+}
+
+void lalloc_device_exit(void)
+{
+	cdev_device_del(&lalloc_cdev, lalloc_dev);
+	put_device(lalloc_dev);
+	unregister_chrdev_region(lalloc_devt, 1);
+}
