@@ -56,7 +56,7 @@ static atomic_long_t device_bytes = ATOMIC_LONG_INIT(0);
 static atomic_long_t open_files = ATOMIC_LONG_INIT(0);
 
 /* Chunk of a READ/WRITE between checks for rescheduling and signals. */
-#define RW_CHUNK	(1UL << 20)
+#define RW_CHUNK	(64UL << 10)
 
 static struct lalloc_handle *handle_get(struct lalloc_file *f, u32 id)
 {
@@ -259,34 +259,57 @@ out:
 	return ret;
 }
 
+/*
+ * WRITE goes through a bounce buffer: copy_from_user() zeroes what it could
+ * not read, and a bad user buffer must not wipe the block. Bytes before a
+ * fault are written, bytes after it are left as they were (as write(2)).
+ */
+static int write_chunk(void *kaddr, const void __user *ubuf, size_t n, void *bounce)
+{
+	size_t left = copy_from_user(bounce, ubuf, n);
+
+	memcpy(kaddr, bounce, n - left);
+	return left ? -EFAULT : 0;
+}
+
 int lalloc_dev_rw(struct lalloc_file *f, u32 handle, u64 offset, u64 len,
 		  u64 buf, bool write)
 {
 	void __user *ubuf = u64_to_user_ptr(buf);
+	size_t chunk = min_t(u64, len, RW_CHUNK);
 	struct lalloc_handle *h;
+	void *bounce = NULL;
 	u64 end, done = 0;
 	int ret = 0;
 
 	if (check_add_overflow(offset, len, &end))
 		return -ERANGE;
+	if (!access_ok(ubuf, len))
+		return -EFAULT;
+	if (write && len) {
+		bounce = kvmalloc(chunk, GFP_KERNEL_ACCOUNT);
+		if (!bounce)
+			return -ENOMEM;
+	}
 	h = handle_get(f, handle);
-	if (!h)
+	if (!h) {
+		kvfree(bounce);
 		return -ENOENT;
+	}
 	if (end > h->l.size) {
 		ret = -ERANGE;
 		goto out;
 	}
 	while (done < len) {
-		size_t n = min_t(u64, len - done, RW_CHUNK);
+		size_t n = min_t(u64, len - done, chunk);
 		void *kaddr = h->p + offset + done;
-		unsigned long left;
 
-		left = write ? copy_from_user(kaddr, ubuf + done, n) :
-			       copy_to_user(ubuf + done, kaddr, n);
-		if (left) {
+		if (write)
+			ret = write_chunk(kaddr, ubuf + done, n, bounce);
+		else if (copy_to_user(ubuf + done, kaddr, n))
 			ret = -EFAULT;
+		if (ret)
 			break;
-		}
 		done += n;
 		if (done < len) {
 			if (fatal_signal_pending(current)) {
@@ -298,6 +321,7 @@ int lalloc_dev_rw(struct lalloc_file *f, u32 handle, u64 offset, u64 len,
 	}
 out:
 	handle_unlock_put(h);
+	kvfree(bounce);
 	return ret;
 }
 
