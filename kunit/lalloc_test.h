@@ -14,6 +14,7 @@ extern struct kunit_suite lalloc_resize_suite;
 extern struct kunit_suite lalloc_context_suite;
 extern struct kunit_suite lalloc_concurrency_suite;
 extern struct kunit_suite lalloc_shrinker_suite;
+extern struct kunit_suite lalloc_stats_suite;
 
 static inline struct lalloc_layout L(size_t size, size_t align)
 {

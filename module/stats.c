@@ -170,6 +170,7 @@ void lalloc_stats_reset(void)
 	atomic_long_set(&requested_hwm, 0);
 	mutex_unlock(&lalloc_reset_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(lalloc_stats_reset);
 
 static u64 permille(u64 num, u64 den)
 {
@@ -221,6 +222,7 @@ void lalloc_cache_record(struct lalloc_cache *s, struct lalloc_cache_stats *r)
 	r->reserved_bytes = r->active_objs * s->slot_size;
 	r->held_bytes = r->pages << PAGE_SHIFT;
 }
+EXPORT_SYMBOL_IF_KUNIT(lalloc_cache_record);
 
 /**
  * lalloc_pages_held() - pages lalloc holds from the page allocator and vmalloc
@@ -289,3 +291,4 @@ void lalloc_stats_fill(struct lalloc_stats *st)
 	st->fast_hit_permille = permille(st->fast_allocs, st->fast_allocs + st->slow_allocs);
 	lalloc_device_stats(st);
 }
+EXPORT_SYMBOL_IF_KUNIT(lalloc_stats_fill);
