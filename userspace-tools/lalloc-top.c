@@ -93,7 +93,8 @@ static int read_proc_caches(struct snapshot *s)
 	static const struct { const char *name; size_t off; bool u32; } cols[] = {
 #define C(x) { #x, offsetof(struct lalloc_cache_stats, x), false }
 #define C32(x) { #x, offsetof(struct lalloc_cache_stats, x), true }
-		C32(slot_size), C32(align), C32(objs_per_slab), C32(order),
+		{ "slot", offsetof(struct lalloc_cache_stats, slot_size), true },
+		C32(align), C32(objs_per_slab), C32(order),
 		C32(cpu_limit), C(active_objs), C(total_objs), C(slabs_full),
 		C(slabs_partial), C(slabs_empty), C(pages), C(requested_bytes),
 		C(reserved_bytes), C(held_bytes), C(allocs), C(frees),
