@@ -155,7 +155,7 @@ void lalloc_flush(struct lalloc_cache *s, struct lalloc_cpu_cache *c,
 void lalloc_free_slabs(struct lalloc_cache *s, struct list_head *slabs);
 unsigned long lalloc_release_empty(struct lalloc_cache *s, unsigned long max);
 void lalloc_drain_all(void);
-unsigned long lalloc_empty_pages(void);
+unsigned long lalloc_reclaimable_pages(void);
 unsigned long lalloc_shrink_all(void);
 
 /* fault_inject.c: a failure point in every allocation, off by default. */

@@ -13,7 +13,7 @@
 unsigned long lalloc_shrink_count(struct shrinker *shrink,
 				  struct shrink_control *sc)
 {
-	unsigned long pages = lalloc_empty_pages();
+	unsigned long pages = lalloc_reclaimable_pages();
 
 	return pages ? pages : SHRINK_EMPTY;
 }

@@ -300,21 +300,32 @@ unsigned long lalloc_release_empty(struct lalloc_cache *s, unsigned long max)
 	return pages;
 }
 
-/* Pages held in empty slabs over all caches: what a shrink could free. */
-unsigned long lalloc_empty_pages(void)
+/*
+ * What a shrink could free: pages in empty slabs, plus, for slabs kept
+ * non-empty only by objects parked in per-CPU stacks (which a scan drains
+ * first), an estimate of the pages those objects pin. Racy reads are fine:
+ * it is a hint to the shrinker core.
+ */
+unsigned long lalloc_reclaimable_pages(void)
 {
 	unsigned long pages = 0;
-	unsigned int i;
+	unsigned int i, cpu;
 
 	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
 		struct lalloc_cache *s = &lalloc_caches[i];
+		unsigned long parked = 0, partial_pages = 0, flags;
 		struct lalloc_slab *slab;
-		unsigned long flags;
 
+		for_each_possible_cpu(cpu)
+			parked += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->count);
 		spin_lock_irqsave(&s->lock, flags);
 		list_for_each_entry(slab, &s->slabs[LALLOC_SLAB_EMPTY], list)
 			pages += 1UL << slab->order;
+		list_for_each_entry(slab, &s->slabs[LALLOC_SLAB_PARTIAL], list)
+			partial_pages += 1UL << slab->order;
 		spin_unlock_irqrestore(&s->lock, flags);
+		pages += min(partial_pages,
+			     DIV_ROUND_UP(parked * s->slot_size, PAGE_SIZE << s->order) << s->order);
 	}
 	return pages;
 }
