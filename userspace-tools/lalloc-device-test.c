@@ -29,7 +29,10 @@
 #define PARAM_DIR "/sys/module/lalloc/parameters/"
 
 static int failures_in_test;
-static const char *prefix = "";
+#ifndef TEST_PREFIX
+#define TEST_PREFIX ""
+#endif
+static const char *prefix = TEST_PREFIX;
 
 #define CHECK(cond, ...)                                                     \
 	do {                                                                 \
