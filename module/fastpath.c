@@ -72,6 +72,16 @@ static noinline void *alloc_slow(struct lalloc_cache *s, size_t size,
 
 	local_lock_irqsave(&s->cpu->lock, flags);
 	c = this_cpu_ptr(s->cpu);
+	if (unlikely(c->count)) {
+		/* Migrated since the miss, to a CPU whose stack has objects. */
+		obj = c->objs[--c->count];
+		c->stat.fast_allocs++;
+		c->stat.requested_bytes += size;
+		local_unlock_irqrestore(&s->cpu->lock, flags);
+		if (origin)
+			*origin = LALLOC_ORIGIN_CPU_CACHE;
+		return obj;
+	}
 	obj = lalloc_refill(s, c);
 	if (obj) {
 		c->stat.slow_allocs++;

@@ -709,10 +709,73 @@ static void test_proc_has_no_addresses(void)
 	}
 }
 
+static bool documented_errno(int ret)
+{
+	switch (-ret) {
+	case 0: case EINVAL: case ENOENT: case ENOMEM: case E2BIG: case EDQUOT:
+	case ENOSPC: case ERANGE: case EFAULT: case EILSEQ: case EBUSY: case ENOTTY:
+		return true;
+	}
+	return false;
+}
+
+/* Random argument blobs for every command: documented errnos only, nothing leaks. */
+static void test_random_arguments(void)
+{
+	static const unsigned long cmds[] = {
+		LALLOC_IOC_ALLOC, LALLOC_IOC_FREE, LALLOC_IOC_GROW, LALLOC_IOC_SHRINK,
+		LALLOC_IOC_REALLOC, LALLOC_IOC_WRITE, LALLOC_IOC_READ, LALLOC_IOC_INFO,
+		LALLOC_IOC_STATS, LALLOC_IOC_BATCH, LALLOC_IOC_SET_BACKEND,
+	};
+	struct lalloc_stats before, after;
+	unsigned int seed = 99;
+	int sfd = dev_open();
+
+	read_stats(sfd, &before);
+	for (int round = 0; round < 4; round++) {
+		int fd = dev_open();
+
+		for (int i = 0; i < 5000; i++) {
+			uint64_t blob[128];	/* larger than every struct */
+			unsigned long cmd = cmds[rand_r(&seed) % (sizeof(cmds) / sizeof(cmds[0]))];
+			int ret;
+
+			for (int w = 0; w < 128; w++)
+				blob[w] = ((uint64_t)rand_r(&seed) << 33) ^ rand_r(&seed);
+			/* Half the time, plausible values, so success paths run too. */
+			if (rand_r(&seed) & 1) {
+				blob[0] = rand_r(&seed) % 5000;		/* size / handle+flags */
+				blob[1] = 1ULL << (rand_r(&seed) % 13);	/* align / size */
+				blob[2] = rand_r(&seed) % 4;		/* flags+handle / align */
+				blob[3] = rand_r(&seed) % 64;
+			}
+			ret = ioc(fd, cmd, blob);
+			if (!documented_errno(ret)) {
+				CHECK(0, "cmd %lx: undocumented errno %d", cmd, -ret);
+				break;
+			}
+			/* Only what the kernel wrote: the rest is our random input. */
+			if (!ret && cmd == LALLOC_IOC_INFO)
+				failures_in_test += scan_for_addresses(blob, sizeof(struct lalloc_info),
+								       "random INFO");
+			if (!ret && cmd == LALLOC_IOC_STATS)
+				failures_in_test += scan_for_addresses(blob, sizeof(struct lalloc_stats),
+								       "random STATS");
+		}
+		close(fd);
+	}
+	read_stats(sfd, &after);
+	CHECK(after.active_objs == before.active_objs, "live objects %llu -> %llu",
+	      (unsigned long long)before.active_objs, (unsigned long long)after.active_objs);
+	CHECK(after.device_bytes == before.device_bytes, "device bytes");
+	close(sfd);
+}
+
 static const struct test {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
+	{ "device random arguments", test_random_arguments },
 	{ "device alloc, free, info", test_alloc_free_info },
 	{ "device read and write", test_read_write },
 	{ "device grow, shrink, realloc", test_resize },
