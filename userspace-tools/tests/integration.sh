@@ -18,6 +18,13 @@ for t in ./it_*.sh; do
 done
 for prog in /usr/bin/lalloc-*-test; do
 	[ -x "$prog" ] || continue
-	"$prog" || status=1
+	"$prog" > /tmp/prog.out 2>&1
+	rc=$?
+	cat /tmp/prog.out
+	if [ $rc -ne 0 ]; then
+		status=1
+		# A crash before any verdict still has to show as a failure.
+		grep -q '^FAIL: ' /tmp/prog.out || echo "FAIL: ${prog##*/} (exit $rc)"
+	fi
 done
 exit $status
