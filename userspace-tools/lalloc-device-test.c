@@ -26,24 +26,13 @@
 
 #include <linux/lalloc.h>
 
+#include "testlib.h"
+
 #define PARAM_DIR "/sys/module/lalloc/parameters/"
 
-static int failures_in_test;
 #ifndef TEST_PREFIX
 #define TEST_PREFIX ""
 #endif
-static const char *prefix = TEST_PREFIX;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			printf("    %s:%d: check failed: %s: ", __FILE__,    \
-			       __LINE__, #cond);                             \
-			printf(__VA_ARGS__);                                 \
-			printf("\n");                                        \
-			failures_in_test++;                                  \
-		}                                                            \
-	} while (0)
 
 /* ioctl returning 0 or -errno. */
 static int ioc(int fd, unsigned long cmd, void *arg)
@@ -51,16 +40,6 @@ static int ioc(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
-static int dev_open(void)
-{
-	int fd = open(LALLOC_DEVICE, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		perror(LALLOC_DEVICE);
-		exit(2);
-	}
-	return fd;
-}
 
 static int alloc_h(int fd, uint64_t size, uint64_t align, uint32_t flags,
 		   uint32_t *handle, uint64_t *usable)
@@ -771,10 +750,7 @@ static void test_random_arguments(void)
 	close(sfd);
 }
 
-static const struct test {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct test tests[] = {
 	{ "device random arguments", test_random_arguments },
 	{ "device alloc, free, info", test_alloc_free_info },
 	{ "device read and write", test_read_write },
@@ -792,41 +768,6 @@ static const struct test {
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "prefix", required_argument, NULL, 'p' },
-		{}
-	};
-	const char *only = NULL;
-	int c, failed = 0;
-
-	while ((c = getopt_long(argc, argv, "hlp:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-				puts(tests[i].name);
-			return 0;
-		case 'p':
-			prefix = optarg;
-			break;
-		default:
-			printf("usage: %s [--list] [--prefix P] [TEST-NAME]\n"
-			       "Integration tests of /dev/lalloc (root, lalloc loaded).\n",
-			       argv[0]);
-			return c == 'h' ? 0 : 2;
-		}
-	}
-	if (optind < argc)
-		only = argv[optind];
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (only && strcmp(only, tests[i].name))
-			continue;
-		failures_in_test = 0;
-		tests[i].fn();
-		printf("%s: %s%s\n", failures_in_test ? "FAIL" : "PASS", prefix, tests[i].name);
-		failed += !!failures_in_test;
-	}
-	return failed ? 1 : 0;
+	return run_tests(argc, argv, tests, sizeof(tests) / sizeof(tests[0]),
+			 "/dev/lalloc", TEST_PREFIX);
 }

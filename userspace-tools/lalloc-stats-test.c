@@ -20,18 +20,9 @@
 
 #include <linux/lalloc.h>
 
-static int failures_in_test;
+#include "testlib.h"
 
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			printf("    %s:%d: check failed: %s: ", __FILE__,    \
-			       __LINE__, #cond);                             \
-			printf(__VA_ARGS__);                                 \
-			printf("\n");                                        \
-			failures_in_test++;                                  \
-		}                                                            \
-	} while (0)
+
 
 #define MAX_STATS 128
 
@@ -99,16 +90,6 @@ out:
 	return v;
 }
 
-static int dev_open(void)
-{
-	int fd = open(LALLOC_DEVICE, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		perror(LALLOC_DEVICE);
-		exit(2);
-	}
-	return fd;
-}
 
 /* n blocks of one layout through one BATCH. */
 static void batch_alloc(int fd, unsigned int n, uint64_t size, uint64_t align)
@@ -269,10 +250,7 @@ static void test_lalloc_top(void)
 	close(fd);
 }
 
-static const struct test {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct test tests[] = {
 	{ "stats deltas and baseline", test_stats_deltas },
 	{ "stats reset", test_reset },
 	{ "slabinfo 2.1 format", test_slabinfo },
@@ -281,19 +259,6 @@ static const struct test {
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
-
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: %s\nIntegration tests of lalloc's statistics (root, lalloc loaded).\n",
-		       argv[0]);
-		return 0;
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		failures_in_test = 0;
-		tests[i].fn();
-		printf("%s: %s\n", failures_in_test ? "FAIL" : "PASS", tests[i].name);
-		failed += !!failures_in_test;
-	}
-	return failed ? 1 : 0;
+	return run_tests(argc, argv, tests, sizeof(tests) / sizeof(tests[0]),
+			 "lalloc's statistics", "");
 }
