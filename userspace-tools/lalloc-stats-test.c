@@ -228,9 +228,16 @@ static void test_lalloc_top(void)
 	batch_alloc(fd, 777, 320, 64);
 	CHECK(run("lalloc-top -o -d 0.1", out, sizeof(out)), "lalloc-top -o");
 	CHECK(strstr(out, "lalloc: ") && strstr(out, "CACHE"), "header:\n%s", out);
-	CHECK(strstr(out, "\nlalloc-320 ") != NULL, "no lalloc-320 row:\n%s", out);
-	CHECK(strstr(out, "lalloc-320        777 ") != NULL ||
-	      strstr(out, "lalloc-320         777") != NULL, "active count:\n%s", out);
+	{
+		char *row = strstr(out, "\nlalloc-320 ");
+		unsigned long long active = 0;
+
+		CHECK(row && sscanf(row, " lalloc-320 %llu", &active) == 1 && active == 777,
+		      "lalloc-320 row, active %llu:\n%s", active, out);
+	}
+	for (char *line = out; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		CHECK(strcspn(line, "\n") <= 80, "line over 80 columns: %.*s",
+		      (int)strcspn(line, "\n"), line);
 	CHECK(run("lalloc-top --json -d 0.1", out, sizeof(out)), "lalloc-top --json");
 	CHECK(out[0] == '{' && strstr(out, "\"caches\":[") && strstr(out, "]}\n"),
 	      "json shape: %.200s", out);
@@ -243,7 +250,7 @@ static void test_lalloc_top(void)
 		CHECK(q && atoll(q + 14) == 777, "json active_objs");
 	}
 	CHECK(run("lalloc-top --proc -o -d 0.1", out, sizeof(out)), "lalloc-top --proc");
-	CHECK(strstr(out, "source /proc/lalloc") && strstr(out, "\nlalloc-320 "),
+	CHECK(strstr(out, "[/proc/lalloc, by active]") && strstr(out, "\nlalloc-320 "),
 	      "proc fallback:\n%s", out);
 	CHECK(!run("lalloc-top -s bogus -o 2>/dev/null", out, sizeof(out)), "bad sort key");
 	CHECK(run("lalloc-top --help", out, sizeof(out)) && strstr(out, "usage:"), "help");

@@ -232,8 +232,9 @@ static void human(char *buf, size_t len, double v)
 	snprintf(buf, len, u ? "%.1f%s" : "%.0f%s", v, units[u]);
 }
 
-#define HEADER_FMT "%-12s %8s %8s %6s %5s %9s %9s %6s %6s %9s\n"
-#define ROW_FMT    "%-12s %8" PRIu64 " %8" PRIu64 " %6u %5u %9s %9s %6.3f %5.1f%% %9.0f\n"
+/* 78 columns, so a row fits an 80-column terminal. */
+#define HEADER_FMT "%-12s %7s %7s %4s %3s %9s %9s %5s %6s %7s\n"
+#define ROW_FMT    "%-12s %7" PRIu64 " %7" PRIu64 " %4u %3u %9s %9s %5.3f %5.1f%% %7.0f\n"
 
 static void format_header(char *out, size_t len, const struct snapshot *s)
 {
@@ -245,10 +246,10 @@ static void format_header(char *out, size_t len, const struct snapshot *s)
 	human(held, sizeof(held), g->held_bytes);
 	human(hwm, sizeof(hwm), g->held_bytes_hwm);
 	snprintf(out, len,
-		 " lalloc: %" PRIu64 " live blocks, requested %s, reserved %s, held %s (peak %s)\n"
-		 " fragmentation %.3f  slab utilisation %.1f%%  fast-path hits %.1f%%  allocs %" PRIu64
-		 "  frees %" PRIu64 "  failures %" PRIu64 "  errors %" PRIu64 "\n"
-		 " device: %" PRIu64 " open files; source %s; sort %s\n",
+		 " lalloc: %" PRIu64 " live blocks, requested %s, reserved %s\n"
+		 " held %s (peak %s)  frag %.3f  slab use %.1f%%  fast-path %.1f%%\n"
+		 " allocs %" PRIu64 "  frees %" PRIu64 "  failures %" PRIu64 "  errors %" PRIu64
+		 "  open files %" PRIu64 "  [%s, by %s]\n",
 		 (uint64_t)g->active_objs, req, res, held, hwm,
 		 g->fragmentation_permille / 1000.0, g->utilisation_permille / 10.0,
 		 g->fast_hit_permille / 10.0, (uint64_t)g->allocs, (uint64_t)g->frees,
@@ -277,7 +278,7 @@ static void print_once(const struct snapshot *s, const struct snapshot *prev, bo
 
 	format_header(buf, sizeof(buf), s);
 	fputs(buf, stdout);
-	printf(HEADER_FMT, "CACHE", "ACTIVE", "OBJS", "PER", "PAGES", "REQUESTED",
+	printf(HEADER_FMT, "CACHE", "ACTIVE", "OBJS", "PER", "PG", "REQUESTED",
 	       "HELD", "FRAG", "USE", "ALLOC/S");
 	for (unsigned int i = 0; i < n; i++) {
 		format_row(buf, sizeof(buf), &rows[i]);
@@ -355,7 +356,7 @@ static int run_curses(int fd, double delay, bool all)
 		mvaddstr(0, 0, buf);
 		attron(A_REVERSE);
 		snprintf(buf, sizeof(buf), HEADER_FMT, "CACHE", "ACTIVE", "OBJS", "PER",
-			 "PAGES", "REQUESTED", "HELD", "FRAG", "USE", "ALLOC/S");
+			 "PG", "REQUESTED", "HELD", "FRAG", "USE", "ALLOC/S");
 		mvaddstr(4, 0, buf);
 		attroff(A_REVERSE);
 		for (y = 0; y < (int)n && y + 5 < LINES - 1; y++) {
