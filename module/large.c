@@ -48,7 +48,7 @@ static void *pages_alloc(struct lalloc_layout l, gfp_t gfp)
 	}
 	p = page_address(page);
 	/* Scanned for pointers, never reported: see slab_create(). */
-	kmemleak_alloc(p, npages << PAGE_SHIFT, 0, gfp & ~__GFP_ZERO);
+	kmemleak_alloc(p, npages << PAGE_SHIFT, 0, gfp & ~(__GFP_ZERO | __GFP_ACCOUNT));
 	lalloc_gstat_inc(large_allocs);
 	lalloc_gstat_inc(page_allocs[order]);
 	lalloc_gstat_add(large_pages, npages);

@@ -18,10 +18,18 @@
 unsigned int lalloc_empty_slabs_kept = 1;
 EXPORT_SYMBOL_IF_KUNIT(lalloc_empty_slabs_kept);
 
-/* Flags a slab's pages are allocated with: never zeroed, never compound. */
+/*
+ * What a slab's pages are not allocated with: zeroing (objects are zeroed
+ * one by one), compound pages, zones other than the direct map. A caller's
+ * __GFP_ACCOUNT stays: the slab its allocation creates is charged to its
+ * memory cgroup (slab-granular accounting; other objects may share it).
+ */
 #define LALLOC_SLAB_GFP_DROP \
-	(__GFP_ZERO | __GFP_COMP | __GFP_ACCOUNT | __GFP_DMA | __GFP_DMA32 | \
-	 __GFP_HIGHMEM | __GFP_MOVABLE)
+	(__GFP_ZERO | __GFP_COMP | __GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | \
+	 __GFP_MOVABLE)
+
+/* Slab metadata and kmemleak's bookkeeping: never charged to a caller. */
+#define LALLOC_META_GFP_DROP	(LALLOC_SLAB_GFP_DROP | __GFP_ACCOUNT)
 
 static inline void *get_freeptr(void *obj)
 {
@@ -129,7 +137,7 @@ static struct lalloc_slab *slab_create(struct lalloc_cache *s, gfp_t gfp)
 	unsigned int order, i;
 	void *obj;
 
-	slab = kmalloc(sizeof(*slab), gfp & ~LALLOC_SLAB_GFP_DROP);
+	slab = kmalloc(sizeof(*slab), gfp & ~LALLOC_META_GFP_DROP);
 	if (!slab)
 		return NULL;
 	page = slab_pages(s, gfp, &order);
@@ -162,7 +170,7 @@ static struct lalloc_slab *slab_create(struct lalloc_cache *s, gfp_t gfp)
 	 * so whatever lalloc objects point to is not taken for a leak.
 	 */
 	kmemleak_alloc(slab->base, PAGE_SIZE << order, 0,
-		       gfp & ~LALLOC_SLAB_GFP_DROP);
+		       gfp & ~LALLOC_META_GFP_DROP);
 
 	lalloc_stat_inc(s, slabs_allocated);
 	lalloc_gstat_inc(page_allocs[order]);

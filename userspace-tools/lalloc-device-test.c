@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -750,7 +752,77 @@ static void test_random_arguments(void)
 	close(sfd);
 }
 
+static long long cgroup_read(const char *path)
+{
+	long long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static bool cgroup_write(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return false;
+	fputs(value, f);
+	return fclose(f) == 0;
+}
+
+/* What userspace allocates is charged to its memory cgroup. */
+static void test_memcg_charge(void)
+{
+	const char *cg = "/sys/fs/cgroup/lalloc-test";
+	char path[256], pid[32];
+	long long before, during, after;
+	int fd;
+
+	mkdir("/sys/fs/cgroup", 0755);
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
+		mount("none", "/sys/fs/cgroup", "cgroup2", 0, NULL);
+	CHECK(cgroup_write("/sys/fs/cgroup/cgroup.subtree_control", "+memory"),
+	      "enable the memory controller");
+	mkdir(cg, 0755);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	CHECK(cgroup_write(path, pid), "join %s", cg);
+	snprintf(path, sizeof(path), "%s/memory.current", cg);
+
+	before = cgroup_read(path);
+	fd = dev_open();
+	/* 8 MiB in page blocks, 8 MiB in 2 KiB slab objects (new slabs). */
+	for (int i = 0; i < 8; i++) {
+		uint32_t h;
+
+		CHECK(alloc_h(fd, 1 << 20, 8, 0, &h, NULL) == 0, "page block");
+	}
+	for (int i = 0; i < 4096; i++) {
+		uint32_t h;
+
+		if (alloc_h(fd, 2048, 8, 0, &h, NULL)) {
+			CHECK(0, "slab object %d", i);
+			break;
+		}
+	}
+	during = cgroup_read(path);
+	close(fd);
+	after = cgroup_read(path);
+	CHECK(before >= 0 && during - before >= 15 * (1 << 20),
+	      "charged %lld bytes for 16 MiB", during - before);
+	CHECK(during - after >= 8 * (1 << 20), "uncharged only %lld bytes on close",
+	      during - after);
+	CHECK(cgroup_write("/sys/fs/cgroup/cgroup.procs", pid), "leave %s", cg);
+	rmdir(cg);
+}
+
 static const struct test tests[] = {
+	{ "device allocations charged to the memory cgroup", test_memcg_charge },
 	{ "device random arguments", test_random_arguments },
 	{ "device alloc, free, info", test_alloc_free_info },
 	{ "device read and write", test_read_write },
