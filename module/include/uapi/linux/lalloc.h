@@ -159,7 +159,7 @@ struct lalloc_info {
 	__u32 reserved;
 };
 
-/**
+/*
  * struct lalloc_cache_stats - one slab cache, in LALLOC_IOC_STATS
  *
  * Extensible: userspace says in struct lalloc_stats how large it thinks
@@ -196,14 +196,15 @@ struct lalloc_cache_stats {
 	__u64 held_bytes;		/* slab pages, in bytes */
 };
 
-/**
+/*
  * struct lalloc_stats - LALLOC_IOC_STATS (extensible: the size is in the
  * command number)
- * @caches: in: user address of an array of struct lalloc_cache_stats, or 0
- * @cache_rec_size: in: the size of one element of that array
- * @cache_rec_count: in: how many elements fit
- * @nr_caches: out: how many caches lalloc has (may exceed the count given)
- * @reserved: must be zero
+ *   caches:          in: user address of an array of struct lalloc_cache_stats, or 0
+ *   cache_rec_size:  in: the size of one element of that array
+ *   cache_rec_count: in: how many elements fit
+ *   nr_caches:       out: how many caches lalloc has (may exceed the count given)
+ *   reserved:        must be zero
+ * The other fields are described in Documentation/device.rst.
  *
  * Byte figures are live gauges unless named *_total; "_hwm" is a high-water
  * mark; "_permille" figures are ratios times 1000.
