@@ -26,6 +26,18 @@
 #include <linux/spinlock.h>
 
 /*
+ * Zero-size blocks rely on non-canonical x86-64 addresses, and the drain
+ * of per-CPU stacks takes their local lock from an IPI, which PREEMPT_RT
+ * turns into a sleeping lock.
+ */
+#if BITS_PER_LONG != 64
+#error "lalloc needs a 64-bit kernel"
+#endif
+#ifdef CONFIG_PREEMPT_RT
+#error "lalloc does not support PREEMPT_RT yet"
+#endif
+
+/*
  * Slab classes: multiples of 8 up to 128 bytes, then eight classes per
  * power of two up to 32 KiB, so a class wastes at most 1/8 of the next
  * power of two below it (12.5% internal fragmentation for sizes >= 128).
