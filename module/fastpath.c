@@ -59,6 +59,14 @@ static noinline void *alloc_unusual(struct lalloc_layout l, gfp_t gfp,
 	return lalloc_large_alloc(l, gfp, origin);
 }
 
+/* Take the top of this CPU's stack. Under its local lock. */
+static __always_inline void *cpu_pop(struct lalloc_cpu_cache *c, size_t size)
+{
+	c->stat.fast_allocs++;
+	c->stat.requested_bytes += size;
+	return c->objs[--c->count];
+}
+
 /* The per-CPU stack was empty: refill it from slabs, or make a new slab. */
 static noinline void *alloc_slow(struct lalloc_cache *s, size_t size,
 				 gfp_t gfp, u32 *origin)
@@ -74,9 +82,7 @@ static noinline void *alloc_slow(struct lalloc_cache *s, size_t size,
 	c = this_cpu_ptr(s->cpu);
 	if (unlikely(c->count)) {
 		/* Migrated since the miss, to a CPU whose stack has objects. */
-		obj = c->objs[--c->count];
-		c->stat.fast_allocs++;
-		c->stat.requested_bytes += size;
+		obj = cpu_pop(c, size);
 		local_unlock_irqrestore(&s->cpu->lock, flags);
 		if (origin)
 			*origin = LALLOC_ORIGIN_CPU_CACHE;
@@ -136,9 +142,7 @@ static __always_inline void *alloc_inline(struct lalloc_layout l, gfp_t gfp,
 		if (unlikely(!obj))
 			return NULL;
 	} else {
-		obj = c->objs[--c->count];
-		c->stat.fast_allocs++;
-		c->stat.requested_bytes += l.size;
+		obj = cpu_pop(c, l.size);
 		local_unlock_irqrestore(&s->cpu->lock, flags);
 		if (origin)
 			*origin = LALLOC_ORIGIN_CPU_CACHE;
