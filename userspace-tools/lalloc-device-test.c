@@ -104,6 +104,16 @@ static void read_stats(int fd, struct lalloc_stats *st)
 	}
 }
 
+/* After every file is closed, the live gauges are where they started. */
+static void check_baseline(const struct lalloc_stats *before, const struct lalloc_stats *after)
+{
+	CHECK(after->active_objs == before->active_objs, "live objects %llu -> %llu",
+	      (unsigned long long)before->active_objs, (unsigned long long)after->active_objs);
+	CHECK(after->requested_bytes == before->requested_bytes, "requested bytes");
+	CHECK(after->device_bytes == before->device_bytes, "device bytes");
+	CHECK(after->open_files == before->open_files, "open files");
+}
+
 /* A kernel (upper-half) address: what must never reach userspace. */
 static bool looks_like_kernel_address(uint64_t v)
 {
@@ -611,10 +621,7 @@ static void test_threads_one_file(void)
 	CHECK(unexpected == 0, "%lu unexpected errors", unexpected);
 	close(fd);
 	read_stats(sfd, &after);
-	CHECK(after.active_objs == before.active_objs, "live objects %llu -> %llu",
-	      (unsigned long long)before.active_objs, (unsigned long long)after.active_objs);
-	CHECK(after.requested_bytes == before.requested_bytes, "requested bytes");
-	CHECK(after.device_bytes == before.device_bytes, "device bytes");
+	check_baseline(&before, &after);
 	close(sfd);
 }
 
@@ -645,11 +652,7 @@ static void test_close_with_live_handles(void)
 		close(fd);
 	}
 	read_stats(sfd, &after);
-	CHECK(after.active_objs == before.active_objs, "live objects %llu -> %llu",
-	      (unsigned long long)before.active_objs, (unsigned long long)after.active_objs);
-	CHECK(after.requested_bytes == before.requested_bytes, "requested bytes");
-	CHECK(after.device_bytes == before.device_bytes, "device bytes");
-	CHECK(after.open_files == before.open_files, "open files");
+	check_baseline(&before, &after);
 	close(sfd);
 }
 
@@ -746,9 +749,7 @@ static void test_random_arguments(void)
 		close(fd);
 	}
 	read_stats(sfd, &after);
-	CHECK(after.active_objs == before.active_objs, "live objects %llu -> %llu",
-	      (unsigned long long)before.active_objs, (unsigned long long)after.active_objs);
-	CHECK(after.device_bytes == before.device_bytes, "device bytes");
+	check_baseline(&before, &after);
 	close(sfd);
 }
 
