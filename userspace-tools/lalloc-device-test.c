@@ -603,10 +603,11 @@ static void test_threads_one_file(void)
 	pthread_t tid[THREADS];
 	struct hammer t[THREADS];
 	uint32_t handles[HANDLES];
-	int fd = dev_open(), sfd = dev_open();
+	int fd, sfd = dev_open();
 	unsigned long unexpected = 0;
 
 	read_stats(sfd, &before);
+	fd = dev_open();
 	for (int i = 0; i < HANDLES; i++)
 		CHECK(alloc_h(fd, 128, 8, 0, &handles[i], NULL) == 0, "alloc");
 	for (int i = 0; i < THREADS; i++) {
