@@ -159,7 +159,7 @@ int lalloc_dev_alloc(struct lalloc_file *f, u64 size, u64 align, u32 flags,
 	if (ret)
 		goto undo_count;
 
-	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+	h = kzalloc(sizeof(*h), LALLOC_USER_GFP);
 	ret = -ENOMEM;
 	if (!h)
 		goto undo_charge;
@@ -173,7 +173,7 @@ int lalloc_dev_alloc(struct lalloc_file *f, u64 size, u64 align, u32 flags,
 	ret = lalloc_backend_alloc(f, h, flags & LALLOC_ALLOC_ZEROED);
 	if (ret)
 		goto free_handle;
-	ret = xa_alloc(&f->handles, handle, h, xa_limit_31b, GFP_KERNEL_ACCOUNT);
+	ret = xa_alloc(&f->handles, handle, h, xa_limit_31b, LALLOC_USER_GFP);
 	if (ret) {
 		ret = ret == -EBUSY ? -EDQUOT : ret;
 		goto free_block;
@@ -287,7 +287,7 @@ int lalloc_dev_rw(struct lalloc_file *f, u32 handle, u64 offset, u64 len,
 	if (!access_ok(ubuf, len))
 		return -EFAULT;
 	if (write && len) {
-		bounce = kvmalloc(chunk, GFP_KERNEL_ACCOUNT);
+		bounce = kvmalloc(chunk, LALLOC_USER_GFP);
 		if (!bounce)
 			return -ENOMEM;
 	}
