@@ -6,7 +6,6 @@
  * kernel's failslab (probability, interval, times, ...), and from KUnit.
  * With no fault injection in the kernel, it compiles to nothing.
  */
-#include <linux/debugfs.h>
 #include <linux/fault-inject.h>
 #include <kunit/visibility.h>
 
@@ -14,7 +13,6 @@
 
 #ifdef CONFIG_FAULT_INJECTION
 static DECLARE_FAULT_ATTR(lalloc_fail_attr);
-static struct dentry *lalloc_debugfs;
 
 /**
  * lalloc_should_fail() - whether this allocation is to fail on purpose
@@ -44,19 +42,11 @@ void lalloc_fault_set(int times)
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_fault_set);
 
-int lalloc_fault_init(void)
+void lalloc_fault_init(struct dentry *dir)
 {
-	lalloc_debugfs = debugfs_create_dir("lalloc", NULL);
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
-	fault_create_debugfs_attr("fail_alloc", lalloc_debugfs,
-				  &lalloc_fail_attr);
+	fault_create_debugfs_attr("fail_alloc", dir, &lalloc_fail_attr);
 #endif
-	return 0;
-}
-
-void lalloc_fault_exit(void)
-{
-	debugfs_remove_recursive(lalloc_debugfs);
 }
 #else
 bool lalloc_should_fail(gfp_t gfp)
@@ -64,12 +54,7 @@ bool lalloc_should_fail(gfp_t gfp)
 	return false;
 }
 
-int lalloc_fault_init(void)
-{
-	return 0;
-}
-
-void lalloc_fault_exit(void)
+void lalloc_fault_init(struct dentry *dir)
 {
 }
 #endif

@@ -173,8 +173,11 @@ unsigned long lalloc_shrink_all(void);
 /* fault_inject.c: a failure point in every allocation, off by default. */
 bool lalloc_should_fail(gfp_t gfp);
 void lalloc_fault_set(int times);
-int lalloc_fault_init(void);
-void lalloc_fault_exit(void);
+struct dentry;
+void lalloc_fault_init(struct dentry *dir);
+
+/* bench.c: /sys/kernel/debug/lalloc/fastpath_bench */
+void lalloc_bench_init(struct dentry *dir);
 
 /* large.c */
 void *lalloc_large_alloc(struct lalloc_layout l, gfp_t gfp,

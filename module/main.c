@@ -2,6 +2,7 @@
 /*
  * lalloc: module init and exit, module parameters.
  */
+#include <linux/debugfs.h>
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -10,6 +11,9 @@
 #include "internal.h"
 
 struct lalloc_global_stats __percpu *lalloc_gstats;
+
+/* /sys/kernel/debug/lalloc/: fault injection and the fast-path benchmark. */
+static struct dentry *lalloc_debugfs;
 
 module_param_named(empty_slabs_kept, lalloc_empty_slabs_kept, uint, 0644);
 MODULE_PARM_DESC(empty_slabs_kept,
@@ -25,12 +29,12 @@ static int __init lalloc_init(void)
 	ret = lalloc_classes_init();
 	if (ret)
 		goto free_gstats;
-	ret = lalloc_fault_init();
-	if (ret)
-		goto free_classes;
+	lalloc_debugfs = debugfs_create_dir("lalloc", NULL);
+	lalloc_fault_init(lalloc_debugfs);
+	lalloc_bench_init(lalloc_debugfs);
 	ret = lalloc_shrinker_init();
 	if (ret)
-		goto free_fault;
+		goto free_debugfs;
 	ret = lalloc_procfs_init();
 	if (ret)
 		goto free_shrinker;
@@ -46,9 +50,8 @@ free_procfs:
 	lalloc_procfs_exit();
 free_shrinker:
 	lalloc_shrinker_exit();
-free_fault:
-	lalloc_fault_exit();
-free_classes:
+free_debugfs:
+	debugfs_remove_recursive(lalloc_debugfs);
 	lalloc_classes_exit();
 free_gstats:
 	free_percpu(lalloc_gstats);
@@ -60,7 +63,7 @@ static void __exit lalloc_exit(void)
 	lalloc_device_exit();
 	lalloc_procfs_exit();
 	lalloc_shrinker_exit();
-	lalloc_fault_exit();
+	debugfs_remove_recursive(lalloc_debugfs);
 	lalloc_classes_exit();
 	free_percpu(lalloc_gstats);
 	pr_info("version %s unloaded\n", LALLOC_VERSION);
