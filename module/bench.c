@@ -16,17 +16,17 @@
 
 #define BENCH_PAIRS	100000U
 
-/* The compiler must not drop an allocation it sees freed at once. */
-static void *volatile bench_sink;
-
 static u64 bench_kmalloc(unsigned int n)
 {
 	u64 t0 = ktime_get_ns();
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		bench_sink = kmalloc(64, GFP_KERNEL);
-		kfree(bench_sink);
+		void *p = kmalloc(64, GFP_KERNEL);
+
+		/* The compiler must not drop an allocation it sees freed at once. */
+		barrier_data(p);
+		kfree(p);
 	}
 	return ktime_get_ns() - t0;
 }
@@ -38,8 +38,10 @@ static u64 bench_lalloc(unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		bench_sink = lalloc_alloc(l, GFP_KERNEL);
-		lalloc_free(bench_sink, l);
+		void *p = lalloc_alloc(l, GFP_KERNEL);
+
+		barrier_data(p);
+		lalloc_free(p, l);
 	}
 	return ktime_get_ns() - t0;
 }
