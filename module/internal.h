@@ -63,7 +63,8 @@
 
 /*
  * Counters one CPU keeps for one cache. Only that CPU writes them, with
- * this_cpu ops or under the per-CPU lock; readers sum over all CPUs.
+ * this_cpu ops or under the per-CPU lock; readers sum over all CPUs. Only
+ * 64-bit fields: stats.c sums and subtracts them word by word.
  */
 struct lalloc_cpu_stats {
 	u64 fast_allocs;
@@ -131,7 +132,7 @@ struct lalloc_slab {
 	enum lalloc_slab_state state;
 };
 
-/* Global counters, one set per CPU. */
+/* Global counters, one set per CPU. Only 64-bit fields, as above. */
 struct lalloc_global_stats {
 	u64 large_allocs;
 	u64 large_frees;

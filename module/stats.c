@@ -45,55 +45,51 @@ void lalloc_account_pages(long delta)
 		atomic_long_max(&held_pages_hwm, now);
 }
 
-#define SUM(dst, src, field)	((dst)->field += (src)->field)
+/*
+ * Both counter structs are arrays of 64-bit words in disguise: summing and
+ * subtracting baselines go word by word. Gauges are signed words; two's
+ * complement makes the same additions right for them.
+ */
+#define NR_WORDS(type)	(sizeof(type) / sizeof(u64))
+
+static void add_words(void *dst, const void *src, size_t n)
+{
+	u64 *d = dst;
+	const u64 *v = src;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d[i] += v[i];
+}
+
+static void sub_words(void *dst, const void *src, size_t n)
+{
+	u64 *d = dst;
+	const u64 *v = src;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d[i] -= v[i];
+}
 
 static void cache_stats_raw(struct lalloc_cache *s, struct lalloc_cpu_stats *sum)
 {
 	unsigned int cpu;
 
+	BUILD_BUG_ON(sizeof(*sum) % sizeof(u64));
 	memset(sum, 0, sizeof(*sum));
-	for_each_possible_cpu(cpu) {
-		const struct lalloc_cpu_stats *c = &per_cpu_ptr(s->cpu, cpu)->stat;
-
-		SUM(sum, c, fast_allocs);
-		SUM(sum, c, fast_frees);
-		SUM(sum, c, slow_allocs);
-		SUM(sum, c, slow_frees);
-		SUM(sum, c, requested_bytes);
-		SUM(sum, c, slabs_allocated);
-		SUM(sum, c, slabs_freed);
-		SUM(sum, c, grow_in_place);
-		SUM(sum, c, grow_moved);
-		SUM(sum, c, shrink_in_place);
-		SUM(sum, c, shrink_moved);
-		SUM(sum, c, failures);
-	}
+	for_each_possible_cpu(cpu)
+		add_words(sum, &per_cpu_ptr(s->cpu, cpu)->stat, NR_WORDS(*sum));
 }
 
 static void global_stats_raw(struct lalloc_global_stats *sum)
 {
-	unsigned int cpu, i;
+	unsigned int cpu;
 
+	BUILD_BUG_ON(sizeof(*sum) % sizeof(u64));
 	memset(sum, 0, sizeof(*sum));
-	for_each_possible_cpu(cpu) {
-		const struct lalloc_global_stats *g = per_cpu_ptr(lalloc_gstats, cpu);
-
-		SUM(sum, g, large_allocs);
-		SUM(sum, g, large_frees);
-		SUM(sum, g, large_pages);
-		SUM(sum, g, large_requested_bytes);
-		SUM(sum, g, vmalloc_allocs);
-		SUM(sum, g, vmalloc_frees);
-		SUM(sum, g, vmalloc_bytes);
-		SUM(sum, g, vmalloc_requested_bytes);
-		for (i = 0; i < ARRAY_SIZE(g->page_allocs); i++)
-			SUM(sum, g, page_allocs[i]);
-		SUM(sum, g, shrinker_scans);
-		SUM(sum, g, shrinker_pages);
-		SUM(sum, g, invalid_layouts);
-		SUM(sum, g, failures);
-		SUM(sum, g, errors_detected);
-	}
+	for_each_possible_cpu(cpu)
+		add_words(sum, per_cpu_ptr(lalloc_gstats, cpu), NR_WORDS(*sum));
 }
 
 /**
@@ -103,20 +99,8 @@ static void global_stats_raw(struct lalloc_global_stats *sum)
  */
 void lalloc_cache_stats_read(struct lalloc_cache *s, struct lalloc_cpu_stats *sum)
 {
-	const struct lalloc_cpu_stats *b = &cache_base[s - lalloc_caches];
-
 	cache_stats_raw(s, sum);
-	sum->fast_allocs -= b->fast_allocs;
-	sum->fast_frees -= b->fast_frees;
-	sum->slow_allocs -= b->slow_allocs;
-	sum->slow_frees -= b->slow_frees;
-	sum->slabs_allocated -= b->slabs_allocated;
-	sum->slabs_freed -= b->slabs_freed;
-	sum->grow_in_place -= b->grow_in_place;
-	sum->grow_moved -= b->grow_moved;
-	sum->shrink_in_place -= b->shrink_in_place;
-	sum->shrink_moved -= b->shrink_moved;
-	sum->failures -= b->failures;
+	sub_words(sum, &cache_base[s - lalloc_caches], NR_WORDS(*sum));
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_cache_stats_read);
 
@@ -126,21 +110,8 @@ EXPORT_SYMBOL_IF_KUNIT(lalloc_cache_stats_read);
  */
 void lalloc_global_stats_read(struct lalloc_global_stats *sum)
 {
-	const struct lalloc_global_stats *b = &global_base;
-	unsigned int i;
-
 	global_stats_raw(sum);
-	sum->large_allocs -= b->large_allocs;
-	sum->large_frees -= b->large_frees;
-	sum->vmalloc_allocs -= b->vmalloc_allocs;
-	sum->vmalloc_frees -= b->vmalloc_frees;
-	for (i = 0; i < ARRAY_SIZE(sum->page_allocs); i++)
-		sum->page_allocs[i] -= b->page_allocs[i];
-	sum->shrinker_scans -= b->shrinker_scans;
-	sum->shrinker_pages -= b->shrinker_pages;
-	sum->invalid_layouts -= b->invalid_layouts;
-	sum->failures -= b->failures;
-	sum->errors_detected -= b->errors_detected;
+	sub_words(sum, &global_base, NR_WORDS(*sum));
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_global_stats_read);
 
@@ -163,9 +134,16 @@ void lalloc_stats_reset(void)
 	unsigned int i;
 
 	mutex_lock(&lalloc_reset_lock);
-	for (i = 0; i < LALLOC_NR_CLASSES; i++)
+	/* A gauge's baseline stays zero: reads see it whole. */
+	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
 		cache_stats_raw(&lalloc_caches[i], &cache_base[i]);
+		cache_base[i].requested_bytes = 0;
+	}
 	global_stats_raw(&global_base);
+	global_base.large_pages = 0;
+	global_base.large_requested_bytes = 0;
+	global_base.vmalloc_bytes = 0;
+	global_base.vmalloc_requested_bytes = 0;
 	atomic_long_set(&held_pages_hwm, atomic_long_read(&lalloc_held_pages));
 	atomic_long_set(&requested_hwm, 0);
 	mutex_unlock(&lalloc_reset_lock);
