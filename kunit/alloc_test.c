@@ -319,7 +319,40 @@ static void alloc_origin(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, origin, LALLOC_ORIGIN_ZST);
 }
 
+/* A free whose layout names the wrong kind of block is refused and counted. */
+static void alloc_wrong_kind_free(struct kunit *test)
+{
+	struct lalloc_layout slab = L(64, 8), pages = L(40000, 8);
+	struct lalloc_layout vm = L(LALLOC_MAX_BLOCK + 1, 8);
+	struct lalloc_global_stats g0, g1;
+	void *s = lalloc_alloc(slab, GFP_KERNEL);
+	void *p = lalloc_alloc(pages, GFP_KERNEL);
+	void *v = lalloc_alloc(vm, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	pattern_fill(s, slab.size, 1);
+	pattern_fill(p, pages.size, 2);
+	lalloc_global_stats_read(&g0);
+	lalloc_free(p, slab);	/* page block as a slab object */
+	lalloc_free(s, pages);	/* slab object as a page block */
+	lalloc_free(v, pages);	/* vmalloc block as a page block */
+	lalloc_free(p, vm);	/* page block as a vmalloc block */
+	lalloc_global_stats_read(&g1);
+	KUNIT_EXPECT_EQ(test, g1.errors_detected - g0.errors_detected, 4ULL);
+	KUNIT_EXPECT_EQ(test, g1.large_frees, g0.large_frees);
+	KUNIT_EXPECT_EQ(test, g1.vmalloc_frees, g0.vmalloc_frees);
+	/* Nothing was corrupted: the blocks are intact and free normally. */
+	KUNIT_EXPECT_EQ(test, pattern_check(s, slab.size, 1), slab.size);
+	KUNIT_EXPECT_EQ(test, pattern_check(p, pages.size, 2), pages.size);
+	lalloc_free(s, slab);
+	lalloc_free(p, pages);
+	lalloc_free(v, vm);
+}
+
 static struct kunit_case alloc_cases[] = {
+	KUNIT_CASE(alloc_wrong_kind_free),
 	KUNIT_CASE_PARAM(alloc_grid, grid_gen_params),
 	KUNIT_CASE(alloc_many_distinct),
 	KUNIT_CASE(alloc_class_bounds),

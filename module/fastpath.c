@@ -16,6 +16,7 @@
 #include <linux/sched/mm.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <linux/vmalloc.h>
 #include <kunit/visibility.h>
 
 #include "internal.h"
@@ -207,6 +208,19 @@ void *__lalloc_alloc(struct lalloc_layout l, gfp_t gfp,
 }
 EXPORT_SYMBOL_IF_KUNIT(__lalloc_alloc);
 
+/*
+ * A free whose layout names another kind of block than @p is (a slab object
+ * freed as pages, a page block as a slab object, ...). Freeing it by the
+ * layout would corrupt the allocator: the block is left alone, leaked, and
+ * counted. No address is printed.
+ */
+static noinline void free_mismatch(struct lalloc_layout l)
+{
+	lalloc_gstat_inc(errors_detected);
+	pr_warn_ratelimited("free with a layout (size %zu, align %zu) that does not match its block; block leaked\n",
+			    l.size, l.align);
+}
+
 static noinline void free_unusual(void *p, struct lalloc_layout l)
 {
 	switch (lalloc_kind_of(l)) {
@@ -218,10 +232,17 @@ static noinline void free_unusual(void *p, struct lalloc_layout l)
 	case LALLOC_KIND_SLAB:	/* unreachable: slab layouts take the fast path */
 		return;
 	case LALLOC_KIND_PAGES:
-		lalloc_large_free(p, l);
+		/* Page blocks are in the direct map, and never slab pages. */
+		if (is_vmalloc_addr(p) || lalloc_slab_of(p))
+			free_mismatch(l);
+		else
+			lalloc_large_free(p, l);
 		return;
 	case LALLOC_KIND_VMALLOC:
-		lalloc_vmalloc_free(p, l);
+		if (!is_vmalloc_addr(p))
+			free_mismatch(l);
+		else
+			lalloc_vmalloc_free(p, l);
 		return;
 	}
 }
@@ -250,6 +271,7 @@ static noinline void free_slow(struct lalloc_cache *s, void *p, size_t size)
 static __always_inline void free_inline(void *p, struct lalloc_layout l)
 {
 	size_t mask = l.align - 1, padded;
+	struct lalloc_slab *slab;
 	struct lalloc_cache *s;
 	struct lalloc_cpu_cache *c;
 	unsigned long flags;
@@ -261,7 +283,13 @@ static __always_inline void free_inline(void *p, struct lalloc_layout l)
 		return;
 	}
 
-	s = lalloc_slab_of(p)->cache;
+	slab = lalloc_slab_of(p);
+	if (unlikely(!slab)) {
+		/* A page block (its pages have no slab) freed as a slab object. */
+		free_mismatch(l);
+		return;
+	}
+	s = slab->cache;
 	local_lock_irqsave(&s->cpu->lock, flags);
 	c = this_cpu_ptr(s->cpu);
 	if (unlikely(c->count >= s->cpu_limit)) {

@@ -2,9 +2,9 @@
 # lalloc is loaded, logged its version, and unloads and reloads cleanly.
 set -e
 grep -q '^lalloc ' /proc/modules
-dmesg | grep -q 'lalloc: version [0-9.]* loaded'
+dmesg | grep -q '] lalloc: version [0-9.]* loaded'
 rmmod lalloc
 ! grep -q '^lalloc ' /proc/modules
-dmesg | grep -q 'lalloc: version [0-9.]* unloaded'
+dmesg | grep -q '] lalloc: version [0-9.]* unloaded'
 insmod /lalloc/module/lalloc.ko
 grep -q '^lalloc ' /proc/modules
