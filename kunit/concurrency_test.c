@@ -6,10 +6,6 @@
  * else, shows as a broken stamp or pattern. At the end nothing is lost:
  * every cache's live count is back where it started.
  */
-#include <linux/cpu.h>
-#include <linux/cpumask.h>
-#include <linux/delay.h>
-#include <linux/kthread.h>
 #include <linux/llist.h>
 #include <linux/prandom.h>
 
@@ -29,18 +25,14 @@ struct stamp {
 };
 
 struct conc_thread {
-	struct conc_ctx *ctx;
 	unsigned int id;
 	struct llist_head mailbox;	/* blocks other threads pass here */
 	unsigned long allocated, freed, freed_remote, bad;
-	struct task_struct *task;
 };
 
 struct conc_ctx {
 	unsigned int nr;
 	struct conc_thread *threads;
-	atomic_t running;
-	struct completion done;
 };
 
 static struct lalloc_layout stamp_layout(const struct stamp *st)
@@ -76,10 +68,11 @@ static void drain_mailbox(struct conc_thread *t)
 		release(t, st, true);
 }
 
-static int conc_fn(void *data)
+static void conc_fn(void *arg, unsigned int index)
 {
-	struct conc_thread *t = data;
-	struct conc_thread *peer = &t->ctx->threads[(t->id + 1) % t->ctx->nr];
+	struct conc_ctx *ctx = arg;
+	struct conc_thread *t = &ctx->threads[index];
+	struct conc_thread *peer = &ctx->threads[(index + 1) % ctx->nr];
 	struct stamp *mine[CONC_BATCH];
 	struct rnd_state rnd;
 	unsigned int round, i, serial = 0;
@@ -115,9 +108,6 @@ static int conc_fn(void *data)
 		drain_mailbox(t);
 		cond_resched();
 	}
-	if (atomic_dec_and_test(&t->ctx->running))
-		complete(&t->ctx->done);
-	return 0;
 }
 
 static long live_objects(void)
@@ -139,28 +129,17 @@ static void concurrency_all_cpus(struct kunit *test)
 	struct conc_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	unsigned long allocated = 0, freed = 0, remote = 0, bad = 0;
 	long live_before = live_objects();
-	unsigned int cpu, i = 0;
+	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	cpus_read_lock();
 	ctx->nr = num_online_cpus();
 	ctx->threads = kunit_kcalloc(test, ctx->nr, sizeof(*ctx->threads), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx->threads);
-	init_completion(&ctx->done);
-	atomic_set(&ctx->running, ctx->nr);
-	for_each_online_cpu(cpu) {
-		struct conc_thread *t = &ctx->threads[i];
-
-		t->ctx = ctx;
-		t->id = i++;
-		init_llist_head(&t->mailbox);
-		t->task = kthread_create_on_cpu(conc_fn, t, cpu, "lalloc_conc/%u");
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t->task));
+	for (i = 0; i < ctx->nr; i++) {
+		ctx->threads[i].id = i;
+		init_llist_head(&ctx->threads[i].mailbox);
 	}
-	for (i = 0; i < ctx->nr; i++)
-		wake_up_process(ctx->threads[i].task);
-	cpus_read_unlock();
-	wait_for_completion(&ctx->done);
+	KUNIT_ASSERT_EQ(test, lalloc_test_on_each_cpu(test, conc_fn, ctx), ctx->nr);
 
 	/* Blocks handed over after their receiver finished. */
 	for (i = 0; i < ctx->nr; i++)

@@ -16,6 +16,14 @@ extern struct kunit_suite lalloc_concurrency_suite;
 extern struct kunit_suite lalloc_shrinker_suite;
 extern struct kunit_suite lalloc_stats_suite;
 
+/*
+ * Run fn(arg, index) in a kthread bound to each online CPU (index 0..N-1),
+ * all started together; wait for all. Returns N.
+ */
+unsigned int lalloc_test_on_each_cpu(struct kunit *test,
+				     void (*fn)(void *arg, unsigned int index),
+				     void *arg);
+
 static inline struct lalloc_layout L(size_t size, size_t align)
 {
 	return (struct lalloc_layout){ .size = size, .align = align };

@@ -4,8 +4,6 @@
  * exactly the expected amount, per cache and globally, and the counts stay
  * exact when every CPU allocates and frees at once.
  */
-#include <linux/cpu.h>
-#include <linux/kthread.h>
 #include <linux/slab.h>
 
 #include "lalloc_test.h"
@@ -108,16 +106,10 @@ static void stats_reset_keeps_gauges(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, g->allocs, 0ULL);
 }
 
-struct stats_thread {
-	atomic_t *running;
-	struct completion *done;
-};
-
 #define STATS_PER_THREAD 5000
 
-static int stats_thread_fn(void *data)
+static void stats_thread_fn(void *arg, unsigned int index)
 {
-	struct stats_thread *t = data;
 	struct lalloc_layout l = L(200, 8);
 	void *p[16];
 	int i, j;
@@ -128,35 +120,16 @@ static int stats_thread_fn(void *data)
 		for (j = 0; j < 16; j++)
 			lalloc_free(p[j], l);
 	}
-	if (atomic_dec_and_test(t->running))
-		complete(t->done);
-	return 0;
 }
 
 static void stats_exact_under_concurrency(struct kunit *test)
 {
 	struct lalloc_cache *s = lalloc_cache_of(200);
-	DECLARE_COMPLETION_ONSTACK(done);
 	struct lalloc_cache_stats c0, c1;
-	struct stats_thread t;
-	atomic_t running;
-	unsigned int cpu, n;
+	unsigned int n;
 
 	lalloc_cache_record(s, &c0);
-	cpus_read_lock();
-	n = num_online_cpus();
-	atomic_set(&running, n);
-	t.running = &running;
-	t.done = &done;
-	for_each_online_cpu(cpu) {
-		struct task_struct *task =
-			kthread_create_on_cpu(stats_thread_fn, &t, cpu, "lalloc_stats/%u");
-
-		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-		wake_up_process(task);
-	}
-	cpus_read_unlock();
-	wait_for_completion(&done);
+	n = lalloc_test_on_each_cpu(test, stats_thread_fn, NULL);
 	lalloc_cache_record(s, &c1);
 	KUNIT_EXPECT_EQ(test, c1.allocs - c0.allocs, (u64)n * (STATS_PER_THREAD / 16) * 16);
 	KUNIT_EXPECT_EQ(test, c1.frees - c0.frees, c1.allocs - c0.allocs);
