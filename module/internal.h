@@ -20,6 +20,7 @@
 #include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/shrinker.h>
@@ -275,6 +276,12 @@ static __always_inline struct lalloc_cache *lalloc_cache_of(size_t padded)
 static __always_inline struct lalloc_slab *lalloc_slab_of(const void *obj)
 {
 	return (struct lalloc_slab *)page_private(virt_to_page(obj));
+}
+
+/* A ratio times 1000, 0 when there is nothing to divide by. */
+static inline u64 lalloc_permille(u64 num, u64 den)
+{
+	return den ? div64_u64(num * 1000, den) : 0;
 }
 
 #define lalloc_stat_inc(s, field)	this_cpu_inc((s)->cpu->stat.field)

@@ -157,9 +157,9 @@ static int caches_show(struct seq_file *m, void *v)
 		return 0;
 	}
 	lalloc_cache_record(s, &r);
-	frag = r.requested_bytes ? r.reserved_bytes * 1000 / r.requested_bytes : 0;
-	util = r.total_objs ? r.active_objs * 1000 / r.total_objs : 0;
-	hit = r.allocs ? r.fast_allocs * 1000 / r.allocs : 0;
+	frag = lalloc_permille(r.reserved_bytes, r.requested_bytes);
+	util = lalloc_permille(r.active_objs, r.total_objs);
+	hit = lalloc_permille(r.fast_allocs, r.allocs);
 	seq_printf(m, "%s %u %u %u %u %u %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
 		   s->name, r.slot_size, r.align, r.objs_per_slab, r.order,
 		   r.cpu_limit, r.active_objs, r.total_objs, r.slabs_full,

@@ -9,7 +9,6 @@
  * gauges derived from the raw sums stay exact.
  */
 #include <linux/export.h>
-#include <linux/math64.h>
 #include <linux/mutex.h>
 #include <kunit/visibility.h>
 
@@ -150,11 +149,6 @@ void lalloc_stats_reset(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_stats_reset);
 
-static u64 permille(u64 num, u64 den)
-{
-	return den ? div64_u64(num * 1000, den) : 0;
-}
-
 /**
  * lalloc_cache_record() - one cache's figures, as userspace sees them
  * @s: the cache
@@ -264,9 +258,9 @@ void lalloc_stats_fill(struct lalloc_stats *st)
 	st->invalid_layouts = g.invalid_layouts;
 	st->failures = g.failures;
 	st->errors_detected = g.errors_detected + g.invalid_layouts;
-	st->fragmentation_permille = permille(st->reserved_bytes, st->requested_bytes);
-	st->utilisation_permille = permille(slab_active, slots_total);
-	st->fast_hit_permille = permille(st->fast_allocs, st->fast_allocs + st->slow_allocs);
+	st->fragmentation_permille = lalloc_permille(st->reserved_bytes, st->requested_bytes);
+	st->utilisation_permille = lalloc_permille(slab_active, slots_total);
+	st->fast_hit_permille = lalloc_permille(st->fast_allocs, st->fast_allocs + st->slow_allocs);
 	lalloc_device_stats(st);
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_stats_fill);
