@@ -52,16 +52,23 @@ module_param(max_bytes_total, ulong, 0644);
 MODULE_PARM_DESC(max_bytes_total,
 		 "Live bytes all open files together may hold (default 0: half of RAM; ENOSPC past it)");
 
+static unsigned int max_handles_total = 1U << 20;
+module_param(max_handles_total, uint, 0644);
+MODULE_PARM_DESC(max_handles_total,
+		 "Live handles all open files together may hold (default 1048576; ENOSPC past it)");
+
 static atomic_long_t device_bytes = ATOMIC_LONG_INIT(0);
+static atomic_t device_handles = ATOMIC_INIT(0);
 static atomic_long_t open_files = ATOMIC_LONG_INIT(0);
 
-/* Chunk of a READ/WRITE between checks for rescheduling and signals. */
+/* Chunk of a READ/WRITE/FILL/CHECK between checks for rescheduling and signals. */
 #define RW_CHUNK	(64UL << 10)
 
 static struct lalloc_handle *handle_get(struct lalloc_file *f, u32 id)
 {
 	struct lalloc_handle *h;
 
+	/* A reserved id (an ALLOC not yet published) loads as NULL. */
 	xa_lock(&f->handles);
 	h = xa_load(&f->handles, id);
 	if (h)
@@ -108,7 +115,11 @@ static unsigned long total_limit(void)
 	return limit ? limit : (totalram_pages() << PAGE_SHIFT) / 2;
 }
 
-/* Reserve @bytes against the file's and the global caps. */
+/*
+ * Reserve @bytes against the file's and the global caps. Every charge is
+ * made before the memory is taken and settled to the exact length once it
+ * is known, so f->bytes and device_bytes are exact between calls.
+ */
 static int charge(struct lalloc_file *f, size_t bytes)
 {
 	if (atomic_long_add_return(bytes, &f->bytes) > READ_ONCE(max_bytes_per_file)) {
@@ -129,6 +140,27 @@ static void uncharge(struct lalloc_file *f, size_t bytes)
 	atomic_long_sub(bytes, &device_bytes);
 }
 
+/* Reserve one handle against the file's and the global handle caps. */
+static int charge_handle(struct lalloc_file *f)
+{
+	if (atomic_inc_return(&f->nr_handles) > READ_ONCE(max_handles_per_file)) {
+		atomic_dec(&f->nr_handles);
+		return -EDQUOT;
+	}
+	if (atomic_inc_return(&device_handles) > READ_ONCE(max_handles_total)) {
+		atomic_dec(&device_handles);
+		atomic_dec(&f->nr_handles);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static void uncharge_handle(struct lalloc_file *f)
+{
+	atomic_dec(&f->nr_handles);
+	atomic_dec(&device_handles);
+}
+
 static int check_layout(u64 size, u64 align, struct lalloc_layout *l)
 {
 	if (lalloc_layout_new(size, align, l))
@@ -138,79 +170,143 @@ static int check_layout(u64 size, u64 align, struct lalloc_layout *l)
 	return 0;
 }
 
+/* The block's real length now differs from what was charged: settle. */
+static void settle(struct lalloc_file *f, size_t charged, size_t usable)
+{
+	if (usable > charged) {
+		atomic_long_add(usable - charged, &f->bytes);
+		atomic_long_add(usable - charged, &device_bytes);
+	} else {
+		uncharge(f, charged - usable);
+	}
+}
+
+/**
+ * lalloc_dev_alloc() - allocate a block for a file, not yet visible
+ * @f: the file
+ * @size: the layout's size
+ * @align: the layout's alignment
+ * @flags: LALLOC_ALLOC_*
+ * @nb: receives the block, its reserved handle id and usable size
+ *
+ * Everything about the block is settled here (memory, charges, the id), so
+ * that lalloc_dev_publish() only makes it visible: no other thread can free
+ * or resize the block before the caller has told userspace its handle.
+ *
+ * Return: 0 or a negative errno, nothing allocated or charged.
+ */
 int lalloc_dev_alloc(struct lalloc_file *f, u64 size, u64 align, u32 flags,
-		     u32 *handle, u64 *usable)
+		     struct lalloc_new_block *nb)
 {
 	struct lalloc_handle *h;
 	struct lalloc_layout l;
+	size_t need;
 	int ret;
 
+	/* Blocks are always zeroed; the flag stays valid for old callers. */
 	if (flags & ~LALLOC_ALLOC_ZEROED)
 		return -EINVAL;
 	ret = check_layout(size, align, &l);
 	if (ret)
 		return ret;
-	if (atomic_inc_return(&f->nr_handles) > READ_ONCE(max_handles_per_file)) {
-		ret = -EDQUOT;
-		goto undo_count;
-	}
-	/* Charge the request now, the real length once it is known. */
-	ret = charge(f, l.size);
+	ret = charge_handle(f);
 	if (ret)
-		goto undo_count;
+		return ret;
 
 	h = kzalloc(sizeof(*h), LALLOC_USER_GFP);
 	ret = -ENOMEM;
 	if (!h)
-		goto undo_charge;
+		goto undo_handle;
 	kref_init(&h->ref);
 	mutex_init(&h->lock);
 	h->l = l;
 
-	mutex_lock(&f->backend_lock);
-	f->used = true;
-	mutex_unlock(&f->backend_lock);
-	ret = lalloc_backend_alloc(f, h, flags & LALLOC_ALLOC_ZEROED);
-	if (ret)
-		goto free_handle;
-	ret = xa_alloc(&f->handles, handle, h, xa_limit_31b, LALLOC_USER_GFP);
+	/* A reserved id: xa_load() gives NULL for it until it is published. */
+	ret = xa_alloc(&f->handles, &nb->id, NULL, xa_limit_31b, LALLOC_USER_GFP);
 	if (ret) {
 		ret = ret == -EBUSY ? -EDQUOT : ret;
-		goto free_block;
+		goto free_handle;
 	}
-	/* Settle the charge to the block's real length. */
-	atomic_long_add((long)h->usable - (long)l.size, &f->bytes);
-	atomic_long_add((long)h->usable - (long)l.size, &device_bytes);
-	*usable = h->usable;
+
+	/* The backend cannot change while an allocation is under way. */
+	down_read(&f->backend_sem);
+	need = lalloc_backend_usable(f, l);
+	ret = charge(f, need);
+	if (!ret) {
+		ret = lalloc_backend_alloc(f, h);
+		if (ret)
+			uncharge(f, need);
+		else
+			WRITE_ONCE(f->used, true);
+	}
+	up_read(&f->backend_sem);
+	if (ret)
+		goto release_id;
+	settle(f, need, h->usable);
+	nb->h = h;
+	nb->usable = h->usable;
 	return 0;
 
-free_block:
-	lalloc_backend_free(f, h);
+release_id:
+	xa_erase(&f->handles, nb->id);
 free_handle:
 	kfree(h);
-undo_charge:
-	uncharge(f, l.size);
-undo_count:
-	atomic_dec(&f->nr_handles);
+undo_handle:
+	uncharge_handle(f);
 	return ret;
 }
 
-/* Free the block of a handle already removed from the xarray. */
+/**
+ * lalloc_dev_publish() - make a block from lalloc_dev_alloc() visible
+ * @f: the file
+ * @nb: the block
+ *
+ * From here on another thread may free the block at any moment: nothing
+ * of it is touched after the store.
+ */
+void lalloc_dev_publish(struct lalloc_file *f, struct lalloc_new_block *nb)
+{
+	/* The id is reserved: storing into its slot allocates nothing. */
+	xa_store(&f->handles, nb->id, nb->h, LALLOC_USER_GFP);
+}
+
+/* Free the block of a handle no other thread can reach through the file. */
 static void handle_destroy(struct lalloc_file *f, struct lalloc_handle *h)
 {
 	mutex_lock(&h->lock);
 	h->dead = true;
 	lalloc_backend_free(f, h);
 	uncharge(f, h->usable);
-	atomic_dec(&f->nr_handles);
+	uncharge_handle(f);
 	mutex_unlock(&h->lock);
 	lalloc_handle_put(h);
 }
 
+/**
+ * lalloc_dev_abort() - undo lalloc_dev_alloc() for a block never published
+ * @f: the file
+ * @nb: the block
+ */
+void lalloc_dev_abort(struct lalloc_file *f, struct lalloc_new_block *nb)
+{
+	handle_destroy(f, nb->h);
+	xa_erase(&f->handles, nb->id);
+}
+
 int lalloc_dev_free(struct lalloc_file *f, u32 handle)
 {
-	struct lalloc_handle *h = xa_erase(&f->handles, handle);
+	struct lalloc_handle *h;
 
+	/*
+	 * Only a published handle is erased: a reserved id belongs to an
+	 * ALLOC still under way, and erasing it would let another ALLOC take
+	 * the same id.
+	 */
+	xa_lock(&f->handles);
+	h = xa_load(&f->handles, handle);
+	if (h)
+		__xa_erase(&f->handles, handle);
+	xa_unlock(&f->handles);
 	if (!h)
 		return -ENOENT;
 	handle_destroy(f, h);
@@ -222,9 +318,10 @@ int lalloc_dev_resize(struct lalloc_file *f, u32 handle, unsigned int op,
 {
 	struct lalloc_handle *h;
 	struct lalloc_layout l;
-	size_t old_usable;
+	size_t old_usable, need, extra;
 	int ret;
 
+	/* Grown bytes are always zeroed; ZEROED stays valid on GROW. */
 	if (flags & ~LALLOC_RESIZE_ZEROED)
 		return -EINVAL;
 	ret = check_layout(size, align, &l);
@@ -239,21 +336,23 @@ int lalloc_dev_resize(struct lalloc_file *f, u32 handle, unsigned int op,
 		ret = -EINVAL;
 		goto out;
 	}
+	/*
+	 * The growth in real length is charged before the backend takes it;
+	 * a move holds the old block only until its bytes are copied.
+	 */
 	old_usable = h->usable;
-	if (l.size > old_usable) {
-		ret = charge(f, l.size - old_usable);
-		if (ret)
-			goto out;
+	need = lalloc_backend_usable(f, l);
+	extra = need > old_usable ? need - old_usable : 0;
+	ret = charge(f, extra);
+	if (ret)
+		goto out;
+	ret = lalloc_backend_resize(f, h, l, moved);
+	if (ret) {
+		uncharge(f, extra);
+		goto out;
 	}
-	ret = lalloc_backend_resize(f, h, l, flags & LALLOC_RESIZE_ZEROED, moved);
-	if (l.size > old_usable)
-		uncharge(f, l.size - old_usable);
-	if (!ret) {
-		/* Charge the difference in real length, which may be negative. */
-		atomic_long_add((long)h->usable - (long)old_usable, &f->bytes);
-		atomic_long_add((long)h->usable - (long)old_usable, &device_bytes);
-		*usable = h->usable;
-	}
+	settle(f, old_usable + extra, h->usable);
+	*usable = h->usable;
 out:
 	handle_unlock_put(h);
 	return ret;
@@ -329,7 +428,7 @@ int lalloc_dev_fill(struct lalloc_file *f, u32 handle, u64 offset, u64 len,
 		    u8 byte, bool check)
 {
 	struct lalloc_handle *h;
-	u64 end;
+	u64 end, done;
 	int ret = 0;
 
 	if (check_add_overflow(offset, len, &end))
@@ -337,12 +436,30 @@ int lalloc_dev_fill(struct lalloc_file *f, u32 handle, u64 offset, u64 len,
 	h = handle_get(f, handle);
 	if (!h)
 		return -ENOENT;
-	if (end > h->l.size)
+	if (end > h->l.size) {
 		ret = -ERANGE;
-	else if (check)
-		ret = len && memchr_inv(h->p + offset, byte, len) ? -EILSEQ : 0;
-	else
-		memset(h->p + offset, byte, len);
+		goto out;
+	}
+	/* Up to 1 GiB: in chunks, with a chance to reschedule or be killed. */
+	for (done = 0; done < len; done += RW_CHUNK) {
+		size_t n = min_t(u64, len - done, RW_CHUNK);
+		void *kaddr = h->p + offset + done;
+
+		if (!check) {
+			memset(kaddr, byte, n);
+		} else if (memchr_inv(kaddr, byte, n)) {
+			ret = -EILSEQ;
+			break;
+		}
+		if (done + n < len) {
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			cond_resched();
+		}
+	}
+out:
 	handle_unlock_put(h);
 	return ret;
 }
@@ -372,7 +489,7 @@ static int lalloc_open(struct inode *inode, struct file *file)
 	if (!f)
 		return -ENOMEM;
 	xa_init_flags(&f->handles, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
-	mutex_init(&f->backend_lock);
+	init_rwsem(&f->backend_sem);
 	f->backend = LALLOC_BACKEND_LALLOC;
 	file->private_data = f;
 	atomic_long_inc(&open_files);
@@ -384,6 +501,7 @@ static int lalloc_release(struct inode *inode, struct file *file)
 	struct lalloc_file *f = file->private_data;
 	struct lalloc_handle *h;
 	unsigned long id;
+	long left;
 
 	/* No ioctl can run any more: the file's last reference is gone. */
 	xa_for_each(&f->handles, id, h) {
@@ -392,7 +510,16 @@ static int lalloc_release(struct inode *inode, struct file *file)
 		cond_resched();
 	}
 	xa_destroy(&f->handles);
-	WARN_ON_ONCE(atomic_long_read(&f->bytes));
+	/*
+	 * Charges are exact, so nothing is left. Were it not, say so and put
+	 * the global figure right: a user action must never reach a WARN.
+	 */
+	left = atomic_long_read(&f->bytes);
+	if (left) {
+		pr_err_ratelimited("closed file still charged %ld bytes\n", left);
+		atomic_long_sub(left, &device_bytes);
+		lalloc_gstat_inc(errors_detected);
+	}
 	kfree(f);
 	atomic_long_dec(&open_files);
 	return 0;

@@ -9,6 +9,7 @@
 
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/xarray.h>
 #include <uapi/linux/lalloc.h>
 
@@ -16,11 +17,11 @@
 
 struct lalloc_file {
 	struct xarray handles;		/* handle -> struct lalloc_handle */
-	struct mutex backend_lock;	/* backend vs the first allocation */
+	struct rw_semaphore backend_sem; /* allocations (read) vs SET_BACKEND */
 	u32 backend;			/* LALLOC_BACKEND_* */
-	bool used;			/* an allocation was made */
+	bool used;			/* an allocation succeeded */
 	atomic_long_t bytes;		/* live usable bytes */
-	atomic_t nr_handles;
+	atomic_t nr_handles;		/* live and reserved handles */
 };
 
 struct lalloc_handle {
@@ -39,8 +40,21 @@ struct lalloc_handle {
 void lalloc_handle_put(struct lalloc_handle *h);
 void lalloc_count_error(int err);
 
+/*
+ * A block allocated, charged and holding a reserved handle id that no other
+ * thread can look up yet: the caller tells userspace the id and usable size,
+ * then publishes it, or aborts when userspace could not be told.
+ */
+struct lalloc_new_block {
+	struct lalloc_handle *h;
+	u32 id;
+	u64 usable;
+};
+
 int lalloc_dev_alloc(struct lalloc_file *f, u64 size, u64 align, u32 flags,
-		     u32 *handle, u64 *usable);
+		     struct lalloc_new_block *nb);
+void lalloc_dev_publish(struct lalloc_file *f, struct lalloc_new_block *nb);
+void lalloc_dev_abort(struct lalloc_file *f, struct lalloc_new_block *nb);
 int lalloc_dev_free(struct lalloc_file *f, u32 handle);
 int lalloc_dev_resize(struct lalloc_file *f, u32 handle, unsigned int op,
 		      u64 size, u64 align, u32 flags, u64 *usable, u32 *moved);
@@ -54,11 +68,11 @@ int lalloc_dev_info(struct lalloc_file *f, u32 handle, struct lalloc_info *info)
 long lalloc_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* device_backend.c: h->l is the layout wanted; they set p, usable, origin. */
-int lalloc_backend_alloc(struct lalloc_file *f, struct lalloc_handle *h,
-			 bool zeroed);
+size_t lalloc_backend_usable(struct lalloc_file *f, struct lalloc_layout l);
+int lalloc_backend_alloc(struct lalloc_file *f, struct lalloc_handle *h);
 void lalloc_backend_free(struct lalloc_file *f, struct lalloc_handle *h);
 int lalloc_backend_resize(struct lalloc_file *f, struct lalloc_handle *h,
-			  struct lalloc_layout new, bool zeroed, u32 *moved);
+			  struct lalloc_layout new, u32 *moved);
 void lalloc_backend_info(struct lalloc_file *f, struct lalloc_handle *h,
 			 struct lalloc_info *info);
 

@@ -22,7 +22,15 @@ static size_t kmalloc_request(struct lalloc_layout l)
 	return roundup_pow_of_two(max(l.size, l.align));
 }
 
-static int kmalloc_backend_alloc(struct lalloc_handle *h, bool zeroed)
+/* What kmalloc really holds for @l: its bucket (or page order) size. */
+static size_t kmalloc_usable(struct lalloc_layout l)
+{
+	size_t req = kmalloc_request(l);
+
+	return req ? kmalloc_size_roundup(req) : 0;
+}
+
+static int kmalloc_backend_alloc(struct lalloc_handle *h)
 {
 	size_t req = kmalloc_request(h->l);
 
@@ -34,16 +42,15 @@ static int kmalloc_backend_alloc(struct lalloc_handle *h, bool zeroed)
 	}
 	if (req > KMALLOC_MAX_SIZE)
 		return -ENOMEM;
-	h->p = kmalloc(req, LALLOC_USER_GFP | (zeroed ? __GFP_ZERO : 0));
+	h->p = kmalloc(req, LALLOC_USER_GFP | __GFP_ZERO);
 	if (!h->p)
 		return -ENOMEM;
-	h->usable = kmalloc_size_roundup(req);
+	h->usable = kmalloc_usable(h->l);
 	return 0;
 }
 
 static int kmalloc_backend_resize(struct lalloc_handle *h,
-				  struct lalloc_layout new, bool zeroed,
-				  u32 *moved)
+				  struct lalloc_layout new, u32 *moved)
 {
 	size_t req = kmalloc_request(new);
 	void *q;
@@ -65,23 +72,48 @@ static int kmalloc_backend_resize(struct lalloc_handle *h,
 		if (!q)
 			return -ENOMEM;
 	}
-	if (zeroed && new.size > h->l.size)
+	/* krealloc in place leaves the bucket's old bytes past the old size. */
+	if (new.size > h->l.size)
 		memset(q + h->l.size, 0, new.size - h->l.size);
 	*moved = q != h->p;
 	h->p = q;
 	h->l = new;
-	h->usable = req ? kmalloc_size_roundup(req) : 0;
+	h->usable = kmalloc_usable(new);
 	return 0;
 }
 
-int lalloc_backend_alloc(struct lalloc_file *f, struct lalloc_handle *h,
-			 bool zeroed)
+/**
+ * lalloc_backend_usable() - the bytes a backend will really hold for a layout
+ * @f: the file, whose backend is fixed
+ * @l: a valid layout
+ *
+ * The device charges its caps with this before allocating, so a small
+ * request that the backend rounds up a long way (kmalloc's power-of-two
+ * buckets for an alignment, a slab class, whole pages) is refused before
+ * the memory is taken.
+ *
+ * Return: what lalloc_usable_size() (or the kmalloc bucket) will report.
+ */
+size_t lalloc_backend_usable(struct lalloc_file *f, struct lalloc_layout l)
 {
-	gfp_t gfp = LALLOC_USER_GFP | (zeroed ? __GFP_ZERO : 0);
-
 	if (f->backend == LALLOC_BACKEND_KMALLOC)
-		return kmalloc_backend_alloc(h, zeroed);
-	h->p = __lalloc_alloc(h->l, gfp, &h->origin);
+		return kmalloc_usable(l);
+	switch (lalloc_kind_of(l)) {
+	case LALLOC_KIND_SLAB:
+		return lalloc_cache_of(lalloc_padded(l))->slot_size;
+	case LALLOC_KIND_PAGES:
+	case LALLOC_KIND_VMALLOC:
+		return PAGE_ALIGN(l.size);
+	default:
+		return 0;
+	}
+}
+
+int lalloc_backend_alloc(struct lalloc_file *f, struct lalloc_handle *h)
+{
+	if (f->backend == LALLOC_BACKEND_KMALLOC)
+		return kmalloc_backend_alloc(h);
+	h->p = __lalloc_alloc(h->l, LALLOC_USER_GFP | __GFP_ZERO, &h->origin);
 	if (!h->p)
 		return -ENOMEM;
 	h->usable = lalloc_usable_size(h->p, h->l);
@@ -98,16 +130,19 @@ void lalloc_backend_free(struct lalloc_file *f, struct lalloc_handle *h)
 }
 
 int lalloc_backend_resize(struct lalloc_file *f, struct lalloc_handle *h,
-			  struct lalloc_layout new, bool zeroed, u32 *moved)
+			  struct lalloc_layout new, u32 *moved)
 {
 	enum resize_dir dir = new.size >= h->l.size ? RESIZE_GROW : RESIZE_SHRINK;
+	u32 origin = h->origin;
 	void *q;
 
 	if (f->backend == LALLOC_BACKEND_KMALLOC)
-		return kmalloc_backend_resize(h, new, zeroed, moved);
-	q = lalloc_resize(h->p, h->l, new, LALLOC_USER_GFP, dir, zeroed, &h->origin);
+		return kmalloc_backend_resize(h, new, moved);
+	/* The origin changes only if the resize happens. */
+	q = lalloc_resize(h->p, h->l, new, LALLOC_USER_GFP, dir, true, &origin);
 	if (!q)
 		return -ENOMEM;
+	h->origin = origin;
 	*moved = q != h->p;
 	h->p = q;
 	h->l = new;

@@ -29,22 +29,22 @@ static int copy_struct_out(void __user *dst, size_t usize, const void *src,
 static int ioc_alloc(struct lalloc_file *f, void __user *uarg)
 {
 	struct lalloc_alloc_args a;
-	u32 handle = 0;
-	u64 usable = 0;
+	struct lalloc_new_block nb;
 	int ret;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	ret = lalloc_dev_alloc(f, a.size, a.align, a.flags, &handle, &usable);
+	ret = lalloc_dev_alloc(f, a.size, a.align, a.flags, &nb);
 	if (ret)
 		return ret;
-	a.handle = handle;
-	a.usable = usable;
+	a.handle = nb.id;
+	a.usable = nb.usable;
 	if (copy_to_user(uarg, &a, sizeof(a))) {
-		/* The caller cannot learn the handle: do not leave it behind. */
-		lalloc_dev_free(f, handle);
+		/* The caller cannot learn the handle: the ALLOC did not happen. */
+		lalloc_dev_abort(f, &nb);
 		return -EFAULT;
 	}
+	lalloc_dev_publish(f, &nb);
 	return 0;
 }
 
@@ -70,6 +70,12 @@ static int ioc_resize(struct lalloc_file *f, void __user *uarg, unsigned int op)
 		return -EFAULT;
 	if (a.reserved)
 		return -EINVAL;
+	/*
+	 * A failed call leaves the block as it was, so the result must be
+	 * writable before the block changes: write the arguments back first.
+	 */
+	if (copy_to_user(uarg, &a, sizeof(a)))
+		return -EFAULT;
 	ret = lalloc_dev_resize(f, a.handle, op, a.size, a.align, a.flags,
 				&usable, &moved);
 	if (ret)
@@ -100,15 +106,21 @@ static int ioc_info(struct lalloc_file *f, void __user *uarg, size_t usize)
 	ret = copy_struct_from_user(&in, sizeof(in), uarg, usize);
 	if (ret)
 		return ret;
+	/* Only the handle is input; like every command, the rest must be zero. */
+	out = in;
+	out.handle = 0;
+	if (memchr_inv(&out, 0, sizeof(out)))
+		return -EINVAL;
 	ret = lalloc_dev_info(f, in.handle, &out);
 	if (ret)
 		return ret;
 	return copy_struct_out(uarg, usize, &out, sizeof(out));
 }
 
+/* No allocation here: a user must not be able to make STATS fail or warn. */
 static int ioc_stats(void __user *uarg, size_t usize)
 {
-	struct lalloc_stats *st;
+	struct lalloc_stats st;
 	struct lalloc_cache_stats rec;
 	void __user *recs;
 	u64 caches;
@@ -117,39 +129,31 @@ static int ioc_stats(void __user *uarg, size_t usize)
 
 	if (usize < offsetofend(struct lalloc_stats, reserved))
 		return -EINVAL;
-	st = kzalloc(sizeof(*st), GFP_KERNEL);
-	if (!st)
-		return -ENOMEM;
-	ret = copy_struct_from_user(st, sizeof(*st), uarg, usize);
+	ret = copy_struct_from_user(&st, sizeof(st), uarg, usize);
 	if (ret)
-		goto out;
-	caches = st->caches;
+		return ret;
+	caches = st.caches;
 	recs = u64_to_user_ptr(caches);
-	rec_size = st->cache_rec_size;
-	count = st->cache_rec_count;
-	ret = -EINVAL;
-	if (st->reserved || (st->caches && !rec_size) || rec_size > PAGE_SIZE)
-		goto out;
+	rec_size = st.cache_rec_size;
+	count = st.cache_rec_count;
+	if (st.reserved || (st.caches && !rec_size) || rec_size > PAGE_SIZE)
+		return -EINVAL;
 
-	memset(st, 0, sizeof(*st));
-	st->caches = caches;
-	st->cache_rec_size = rec_size;
-	st->cache_rec_count = count;
-	st->nr_caches = LALLOC_NR_CLASSES;
-	lalloc_stats_fill(st);
+	memset(&st, 0, sizeof(st));
+	st.caches = caches;
+	st.cache_rec_size = rec_size;
+	st.cache_rec_count = count;
+	st.nr_caches = LALLOC_NR_CLASSES;
+	lalloc_stats_fill(&st);
 
-	ret = 0;
 	for (i = 0; recs && i < min_t(u32, count, LALLOC_NR_CLASSES); i++) {
 		lalloc_cache_record(&lalloc_caches[i], &rec);
 		ret = copy_struct_out(recs + (size_t)i * rec_size, rec_size,
 				      &rec, sizeof(rec));
 		if (ret)
-			goto out;
+			return ret;
 	}
-	ret = copy_struct_out(uarg, usize, st, sizeof(*st));
-out:
-	kfree(st);
-	return ret;
+	return copy_struct_out(uarg, usize, &st, sizeof(st));
 }
 
 static int ioc_set_backend(struct lalloc_file *f, void __user *uarg)
@@ -161,12 +165,36 @@ static int ioc_set_backend(struct lalloc_file *f, void __user *uarg)
 		return -EFAULT;
 	if (a.reserved || a.backend > LALLOC_BACKEND_KMALLOC)
 		return -EINVAL;
-	mutex_lock(&f->backend_lock);
+	/* Waits for allocations under way; only a successful one counts. */
+	down_write(&f->backend_sem);
 	if (f->used)
 		ret = -EBUSY;
 	else
 		f->backend = a.backend;
-	mutex_unlock(&f->backend_lock);
+	up_write(&f->backend_sem);
+	return ret;
+}
+
+/* A BATCH ALLOC: published only once its entry has been written back. */
+static int batch_alloc(struct lalloc_file *f, struct lalloc_batch_op *op,
+		       void __user *uop, u32 op_size)
+{
+	struct lalloc_new_block nb;
+	int ret;
+
+	op->result = lalloc_dev_alloc(f, op->size, op->align, op->flags, &nb);
+	lalloc_count_error(op->result);
+	if (!op->result) {
+		op->handle = nb.id;
+		op->value = nb.usable;
+	}
+	ret = copy_struct_out(uop, op_size, op, sizeof(*op));
+	if (op->result)
+		return ret;
+	if (ret)
+		lalloc_dev_abort(f, &nb);
+	else
+		lalloc_dev_publish(f, &nb);
 	return ret;
 }
 
@@ -175,9 +203,6 @@ static int batch_one(struct lalloc_file *f, struct lalloc_batch_op *op)
 	u32 moved = 0;
 
 	switch (op->op) {
-	case LALLOC_OP_ALLOC:
-		return lalloc_dev_alloc(f, op->size, op->align, op->flags,
-					&op->handle, &op->value);
 	case LALLOC_OP_FREE:
 		return op->flags ? -EINVAL : lalloc_dev_free(f, op->handle);
 	case LALLOC_OP_GROW:
@@ -207,41 +232,64 @@ static int batch_one(struct lalloc_file *f, struct lalloc_batch_op *op)
 	}
 }
 
+/*
+ * Run one entry. Its result is written back into the entry; the entry is
+ * written once before it runs too, so that an entry that cannot be written
+ * fails before it changes anything.
+ */
+static int batch_entry(struct lalloc_file *f, void __user *uop, u32 op_size,
+		       bool *failed)
+{
+	struct lalloc_batch_op op;
+	int ret;
+
+	ret = copy_struct_from_user(&op, sizeof(op), uop, op_size);
+	if (ret)
+		return ret;
+	ret = copy_struct_out(uop, op_size, &op, sizeof(op));
+	if (ret)
+		return ret;
+	if (op.op == LALLOC_OP_ALLOC) {
+		ret = batch_alloc(f, &op, uop, op_size);
+	} else {
+		op.result = batch_one(f, &op);
+		lalloc_count_error(op.result);
+		ret = copy_struct_out(uop, op_size, &op, sizeof(op));
+	}
+	*failed = op.result != 0;
+	return ret;
+}
+
 static int ioc_batch(struct lalloc_file *f, void __user *uarg)
 {
 	struct lalloc_batch_args a;
-	struct lalloc_batch_op op;
 	void __user *ops;
+	bool failed;
 	u32 i;
 	int ret = 0;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if (a.reserved || a.done || a.failed ||
-	    (a.flags & ~LALLOC_BATCH_STOP_ON_ERROR) ||
+	/* done and failed are outputs: whatever they hold on input is ignored. */
+	if (a.reserved || (a.flags & ~LALLOC_BATCH_STOP_ON_ERROR) ||
 	    a.count > LALLOC_BATCH_MAX ||
 	    a.op_size < sizeof(struct lalloc_batch_op) ||
 	    a.op_size > PAGE_SIZE)
 		return -EINVAL;
+	a.done = 0;
+	a.failed = 0;
+	/* How far it got is written back at the end: it must be writable. */
+	if (copy_to_user(uarg, &a, sizeof(a)))
+		return -EFAULT;
 	ops = u64_to_user_ptr(a.ops);
 
 	for (i = 0; i < a.count; i++) {
-		void __user *uop = ops + (size_t)i * a.op_size;
-
-		ret = copy_struct_from_user(&op, sizeof(op), uop, a.op_size);
+		ret = batch_entry(f, ops + (size_t)i * a.op_size, a.op_size,
+				  &failed);
 		if (ret)
 			break;
-		op.result = batch_one(f, &op);
-		lalloc_count_error(op.result);
-		ret = copy_struct_out(uop, a.op_size, &op, sizeof(op));
-		if (ret) {
-			/* A handle the caller cannot see would leak until close. */
-			if (op.op == LALLOC_OP_ALLOC && !op.result)
-				lalloc_dev_free(f, op.handle);
-			break;
-		}
 		a.done = i + 1;
-		if (op.result) {
+		if (failed) {
 			a.failed++;
 			if (a.flags & LALLOC_BATCH_STOP_ON_ERROR)
 				break;
@@ -305,8 +353,9 @@ long lalloc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		ret = ioc_rw(f, uarg, false);
 		break;
 	case LALLOC_IOC_BATCH:
-		/* Each entry's error is counted as it runs. */
-		return ioc_batch(f, uarg);
+		/* Each entry's error is counted as it runs; the call's here. */
+		ret = ioc_batch(f, uarg);
+		break;
 	case LALLOC_IOC_SET_BACKEND:
 		ret = ioc_set_backend(f, uarg);
 		break;

@@ -5,8 +5,11 @@
  *   stats      0644  "name value" per line, like /proc/vmstat; writing
  *                    "reset" (root only) clears the counters, never the
  *                    live gauges
- *   slabinfo   0444  /proc/slabinfo's version 2.1 format, one row a cache
- *   caches     0444  lalloc's own per-cache table, "#" header line first
+ *   slabinfo   0400  /proc/slabinfo's version 2.1 format, one row a cache
+ *   caches     0400  lalloc's own per-cache table, "#" header line first
+ *
+ * Per-cache occupancy helps an attacker groom the heap, so as the kernel's
+ * own /proc/slabinfo the per-cache files are for root only.
  *   latency    0444  alloc/free latency histograms (module parameter
  *                    latency_stats=1 turns them on)
  *
@@ -185,8 +188,8 @@ int lalloc_procfs_init(void)
 	if (!lalloc_proc)
 		return -ENOMEM;
 	if (!proc_create("stats", 0644, lalloc_proc, &stats_ops) ||
-	    !proc_create_seq("slabinfo", 0444, lalloc_proc, &slabinfo_seq_ops) ||
-	    !proc_create_seq("caches", 0444, lalloc_proc, &caches_seq_ops) ||
+	    !proc_create_seq("slabinfo", 0400, lalloc_proc, &slabinfo_seq_ops) ||
+	    !proc_create_seq("caches", 0400, lalloc_proc, &caches_seq_ops) ||
 	    !proc_create_single("latency", 0444, lalloc_proc, lalloc_latency_show)) {
 		proc_remove(lalloc_proc);
 		return -ENOMEM;

@@ -8,6 +8,13 @@
  * and the layout is the same for 32- and 64-bit userspace. Reserved fields
  * and unknown flags must be zero.
  *
+ * No byte userspace did not write reaches it: new blocks and the grown part
+ * of a resized block read as zero on both backends, ZEROED or not. The byte
+ * limits count what the backend really holds for a block (its usable size),
+ * checked before the memory is taken. A call that changes a block and then
+ * reports back checks that its result can be written first: EFAULT means
+ * nothing changed (unless another thread unmaps the struct during the call).
+ *
  * Errors (errno), the same for every command and every BATCH entry:
  *   EINVAL     invalid layout (align not a power of two, size rounded up to
  *              align past INT64_MAX), non-zero reserved field or unknown flag,
@@ -18,10 +25,10 @@
  *   E2BIG      size past LALLOC_MAX_OBJECT_SIZE, or an extensible struct
  *              larger than the kernel knows with non-zero bytes past it
  *   EDQUOT     this file's live handle or live byte limit reached
- *   ENOSPC     the global live byte limit reached
+ *   ENOSPC     the global live byte or live handle limit reached
  *   ERANGE     READ/WRITE range outside [0, size) of the block
  *   EFAULT     a user buffer cannot be read or written
- *   EBUSY      SET_BACKEND after the first allocation of this file
+ *   EBUSY      SET_BACKEND after the first successful allocation of this file
  *   ENOTTY     unknown command
  *
  * The numbers come from magic 0xBC, unassigned in
@@ -67,7 +74,7 @@
  * struct lalloc_alloc_args - LALLOC_IOC_ALLOC
  * @size: bytes; 0 is a valid zero-size block
  * @align: a power of two
- * @flags: LALLOC_ALLOC_*
+ * @flags: LALLOC_ALLOC_* (blocks are zeroed with or without ZEROED)
  * @handle: out: the new block's handle
  * @usable: out: the block's real length (>= @size)
  */
@@ -90,7 +97,7 @@ struct lalloc_handle_args {
 };
 
 /* RESIZE flags */
-#define LALLOC_RESIZE_ZEROED		(1U << 0)	/* grow: zero the new bytes */
+#define LALLOC_RESIZE_ZEROED		(1U << 0)	/* grow only; new bytes are always zero */
 
 /**
  * struct lalloc_resize_args - LALLOC_IOC_GROW, _SHRINK and _REALLOC
@@ -133,7 +140,7 @@ struct lalloc_rw_args {
 /**
  * struct lalloc_info - LALLOC_IOC_INFO (extensible: the size is in the
  * command number)
- * @handle: in: the block
+ * @handle: in: the block; every other field must be zero on input
  * @kind: LALLOC_KIND_*
  * @size: the current layout's size
  * @align: the current layout's alignment
@@ -296,8 +303,9 @@ struct lalloc_batch_op {
  * @count: entries in the array (at most LALLOC_BATCH_MAX)
  * @op_size: sizeof(struct lalloc_batch_op) as userspace knows it
  * @flags: LALLOC_BATCH_*
- * @done: out: entries run (all of them, unless stopped on an error)
- * @failed: out: entries whose result is an error
+ * @done: out: entries run (all of them, unless stopped on an error);
+ *	ignored on input, so a struct can be submitted again as it is
+ * @failed: out: entries whose result is an error; ignored on input
  * @reserved: must be zero
  */
 struct lalloc_batch_args {
