@@ -283,8 +283,10 @@ static void test_extensible_structs(void)
 	ibig.info.handle = h;
 	CHECK(ioc(fd, _IOWR(LALLOC_IOC_MAGIC, 0x08, struct info_v2), &ibig) == 0, "larger info");
 	CHECK(ibig.info.size == 100 && !ibig.extra[0] && !ibig.extra[3], "larger info fields");
+	/* Input is the handle, the rest zero; past the 8 bytes, a canary. */
 	memset(&info, 0xaa, sizeof(info));
 	info.handle = h;
+	info.kind = 0;
 	CHECK(ioc(fd, _IOWR(LALLOC_IOC_MAGIC, 0x08, uint64_t), &info) == 0, "smaller info");
 	CHECK(info.size == 0xaaaaaaaaaaaaaaaaULL, "wrote past a smaller info");
 	CHECK(ioc(fd, _IOW(LALLOC_IOC_MAGIC, 0x08, struct lalloc_info), &info) == -ENOTTY,
