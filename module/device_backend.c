@@ -60,11 +60,23 @@ static int kmalloc_backend_resize(struct lalloc_handle *h,
 	if (!req) {
 		kfree(h->p);
 		q = ZERO_SIZE_PTR;
-	} else if (h->usable && !IS_ALIGNED((unsigned long)h->p, new.align)) {
-		/* krealloc keeps a block that fits, whatever its alignment. */
+	} else if ((h->usable && !IS_ALIGNED((unsigned long)h->p, new.align)) ||
+		   kmalloc_usable(new) < h->usable) {
+		/*
+		 * krealloc keeps a block that fits, whatever its alignment, and
+		 * keeps a large block for a small request: either way it would
+		 * hold more than the new bucket. Move to a block of the new size.
+		 */
 		q = kmalloc(req, LALLOC_USER_GFP);
-		if (!q)
-			return -ENOMEM;
+		if (!q) {
+			/* A shrink may stay where it is, still holding all of it. */
+			if (new.size > h->l.size ||
+			    !IS_ALIGNED((unsigned long)h->p, new.align))
+				return -ENOMEM;
+			*moved = 0;
+			h->l = new;
+			return 0;
+		}
 		memcpy(q, h->p, min(h->l.size, new.size));
 		kfree(h->p);
 	} else {
