@@ -64,6 +64,13 @@ static atomic_long_t open_files = ATOMIC_LONG_INIT(0);
 /* Chunk of a READ/WRITE/FILL/CHECK between checks for rescheduling and signals. */
 #define RW_CHUNK	(64UL << 10)
 
+/*
+ * Look a handle up and lock it. The lock may be held across a long user
+ * copy (a READ into a slow mapping), so the wait is killable.
+ *
+ * Return: the locked handle holding a reference, ERR_PTR(-ENOENT) or
+ * ERR_PTR(-EINTR).
+ */
 static struct lalloc_handle *handle_get(struct lalloc_file *f, u32 id)
 {
 	struct lalloc_handle *h;
@@ -75,12 +82,15 @@ static struct lalloc_handle *handle_get(struct lalloc_file *f, u32 id)
 		kref_get(&h->ref);
 	xa_unlock(&f->handles);
 	if (!h)
-		return NULL;
-	mutex_lock(&h->lock);
+		return ERR_PTR(-ENOENT);
+	if (mutex_lock_killable(&h->lock)) {
+		lalloc_handle_put(h);
+		return ERR_PTR(-EINTR);
+	}
 	if (h->dead) {
 		mutex_unlock(&h->lock);
 		lalloc_handle_put(h);
-		return NULL;
+		return ERR_PTR(-ENOENT);
 	}
 	return h;
 }
@@ -328,8 +338,8 @@ int lalloc_dev_resize(struct lalloc_file *f, u32 handle, unsigned int op,
 	if (ret)
 		return ret;
 	h = handle_get(f, handle);
-	if (!h)
-		return -ENOENT;
+	if (IS_ERR(h))
+		return PTR_ERR(h);
 	if ((op == LALLOC_OP_GROW && l.size < h->l.size) ||
 	    (op == LALLOC_OP_SHRINK && l.size > h->l.size) ||
 	    (op != LALLOC_OP_GROW && (flags & LALLOC_RESIZE_ZEROED))) {
@@ -391,9 +401,9 @@ int lalloc_dev_rw(struct lalloc_file *f, u32 handle, u64 offset, u64 len,
 			return -ENOMEM;
 	}
 	h = handle_get(f, handle);
-	if (!h) {
+	if (IS_ERR(h)) {
 		kvfree(bounce);
-		return -ENOENT;
+		return PTR_ERR(h);
 	}
 	if (end > h->l.size) {
 		ret = -ERANGE;
@@ -434,8 +444,8 @@ int lalloc_dev_fill(struct lalloc_file *f, u32 handle, u64 offset, u64 len,
 	if (check_add_overflow(offset, len, &end))
 		return -ERANGE;
 	h = handle_get(f, handle);
-	if (!h)
-		return -ENOENT;
+	if (IS_ERR(h))
+		return PTR_ERR(h);
 	if (end > h->l.size) {
 		ret = -ERANGE;
 		goto out;
@@ -468,8 +478,8 @@ int lalloc_dev_info(struct lalloc_file *f, u32 handle, struct lalloc_info *info)
 {
 	struct lalloc_handle *h = handle_get(f, handle);
 
-	if (!h)
-		return -ENOENT;
+	if (IS_ERR(h))
+		return PTR_ERR(h);
 	memset(info, 0, sizeof(*info));
 	info->handle = handle;
 	info->size = h->l.size;

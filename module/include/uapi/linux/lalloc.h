@@ -30,6 +30,8 @@
  *   EFAULT     a user buffer cannot be read or written
  *   EBUSY      SET_BACKEND after the first successful allocation of this file
  *   ENOTTY     unknown command
+ *   EINTR      a fatal signal came while waiting for a block or copying
+ *              (only a process being killed sees it)
  *
  * The numbers come from magic 0xBC, unassigned in
  * Documentation/userspace-api/ioctl/ioctl-number.rst, commands 0x00-0x1F.
