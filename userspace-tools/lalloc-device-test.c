@@ -8,11 +8,13 @@
  *
  * Prints "PASS: name" / "FAIL: name" per test; exits 1 if any failed.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,13 +38,46 @@
 
 /* ---- tests ---- */
 
+/* Pin to one CPU, so a block freed goes to the stack the next ALLOC pops. */
+static bool pin_to_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	return sched_setaffinity(0, sizeof(set), &set) == 0;
+}
+
+static void unpin(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		CPU_SET(i, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* The shrinker (through drop_caches) drains the per-CPU stacks and frees empty slabs. */
+static void drop_caches(void)
+{
+	FILE *f = fopen("/proc/sys/vm/drop_caches", "w");
+
+	if (!f || fputs("2", f) < 0 || fclose(f)) {
+		perror("drop_caches");
+		exit(2);
+	}
+}
+
 static void test_alloc_free_info(void)
 {
-	static const struct { uint64_t size, align; uint32_t kind; } cases[] = {
-		{ 0, 1, LALLOC_KIND_ZST }, { 1, 1, LALLOC_KIND_SLAB },
-		{ 320, 64, LALLOC_KIND_SLAB }, { 5000, 4096, LALLOC_KIND_SLAB },
-		{ 40000, 8, LALLOC_KIND_PAGES }, { 100, 1 << 20, LALLOC_KIND_PAGES },
-		{ 5 << 20, 8, LALLOC_KIND_VMALLOC },
+	static const struct { uint64_t size, align; uint32_t kind, origin; } cases[] = {
+		{ 0, 1, LALLOC_KIND_ZST, LALLOC_ORIGIN_ZST },
+		{ 1, 1, LALLOC_KIND_SLAB, 0 }, { 320, 64, LALLOC_KIND_SLAB, 0 },
+		{ 5000, 4096, LALLOC_KIND_SLAB, 0 },
+		{ 40000, 8, LALLOC_KIND_PAGES, LALLOC_ORIGIN_PAGES },
+		{ 100, 1 << 20, LALLOC_KIND_PAGES, LALLOC_ORIGIN_PAGES },
+		{ 5 << 20, 8, LALLOC_KIND_VMALLOC, LALLOC_ORIGIN_VMALLOC },
 	};
 	int fd = dev_open();
 
@@ -65,13 +100,19 @@ static void test_alloc_free_info(void)
 		CHECK(info.usable == usable, "info usable");
 		CHECK(info.kind == cases[i].kind, "kind %u, want %u", info.kind, cases[i].kind);
 		CHECK(info.backend == LALLOC_BACKEND_LALLOC, "backend");
-		CHECK(info.origin >= LALLOC_ORIGIN_ZST && info.origin <= LALLOC_ORIGIN_VMALLOC,
-		      "origin %u", info.origin);
+		/* Slab origins depend on the caches' state: see test_slab_origins. */
+		if (cases[i].origin)
+			CHECK(info.origin == cases[i].origin, "origin %u, want %u", info.origin,
+			      cases[i].origin);
+		else
+			CHECK(info.origin == LALLOC_ORIGIN_CPU_CACHE ||
+			      info.origin == LALLOC_ORIGIN_PARTIAL_SLAB ||
+			      info.origin == LALLOC_ORIGIN_NEW_SLAB, "slab origin %u", info.origin);
 		if (info.kind == LALLOC_KIND_SLAB)
 			CHECK(info.class_slot == usable && info.class_slot % cases[i].align == 0,
 			      "class slot %u", info.class_slot);
-		if (info.origin == LALLOC_ORIGIN_NEW_SLAB)
-			CHECK(info.slab_order <= 10, "slab order %u", info.slab_order);
+		else
+			CHECK(!info.class_slot && !info.class_index, "class of a non-slab block");
 		failures_in_test += scan_for_addresses(&info, sizeof(info), "INFO");
 		CHECK(free_h(fd, h) == 0, "free");
 		CHECK(free_h(fd, h) == -ENOENT, "double free");
@@ -85,6 +126,49 @@ static void test_alloc_free_info(void)
 		CHECK(alloc_h(fd, 320, 64, 0, &h, &usable) == 0 && usable == 320,
 		      "usable %" PRIu64, usable);
 	}
+	close(fd);
+}
+
+/*
+ * On one CPU of a quiet guest, with the caches drained: the first block of
+ * a class comes from a new slab of the class's order, the next from that
+ * (now partial) slab through a refill, the one after from the per-CPU stack
+ * the refill filled.
+ */
+static void test_slab_origins(void)
+{
+	struct lalloc_cache_stats recs[128];
+	struct lalloc_stats st;
+	struct lalloc_info info;
+	int fd = dev_open();
+	uint32_t h[3];
+	static const uint32_t want[3] = {
+		LALLOC_ORIGIN_NEW_SLAB, LALLOC_ORIGIN_PARTIAL_SLAB, LALLOC_ORIGIN_CPU_CACHE,
+	};
+
+	if (!pin_to_cpu0()) {
+		CHECK(0, "sched_setaffinity");
+		close(fd);
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	st.caches = (uint64_t)(uintptr_t)recs;
+	st.cache_rec_size = sizeof(recs[0]);
+	st.cache_rec_count = 128;
+	CHECK(ioc(fd, LALLOC_IOC_STATS, &st) == 0, "stats");
+	drop_caches();
+	for (int i = 0; i < 3; i++) {
+		CHECK(alloc_h(fd, 3000, 8, 0, &h[i], NULL) == 0, "alloc %d", i);
+		CHECK(info_h(fd, h[i], &info) == 0, "info %d", i);
+		CHECK(info.origin == want[i], "block %d: origin %u, want %u", i, info.origin,
+		      want[i]);
+		if (i == 0 && info.class_index < 128)
+			CHECK(info.slab_order == recs[info.class_index].order,
+			      "new slab order %u, class order %u", info.slab_order,
+			      recs[info.class_index].order);
+		CHECK(info.slab_order <= 5, "slab order %u past the largest, 5", info.slab_order);
+	}
+	unpin();
 	close(fd);
 }
 
@@ -427,13 +511,34 @@ struct hammer {
 	uint32_t *handles;
 	unsigned int nr;
 	unsigned int seed;
-	unsigned long ops, unexpected;
+	uint32_t own;		/* a block only this thread uses */
+	unsigned long ops, unexpected, corrupt;
 };
+
+/*
+ * Each thread also owns one block no other thread touches (allocated first,
+ * so its id is below every shared one and is never freed and reused while
+ * the threads run): whatever the others do, its bytes stay what it wrote.
+ */
+static void owned_check(struct hammer *t, uint32_t own, unsigned int round)
+{
+	unsigned char in[512], out[512];
+
+	fill_pattern(in, sizeof(in), t->seed + round);
+	if (rw_h(t->fd, true, own, 0, sizeof(in), in) ||
+	    rw_h(t->fd, false, own, 0, sizeof(out), out)) {
+		t->unexpected++;
+		return;
+	}
+	if (memcmp(in, out, sizeof(in)))
+		t->corrupt++;
+}
 
 static void *hammer_fn(void *arg)
 {
 	struct hammer *t = arg;
 	unsigned char buf[512];
+	uint32_t own = t->own;
 
 	for (int i = 0; i < 4000; i++) {
 		unsigned int r = rand_r(&t->seed);
@@ -441,7 +546,7 @@ static void *hammer_fn(void *arg)
 		uint32_t nh, moved;
 		int ret;
 
-		switch ((r >> 8) % 6) {
+		switch ((r >> 8) % 7) {
 		case 0:
 			ret = free_h(t->fd, h);
 			if (ret && ret != -ENOENT)
@@ -463,6 +568,9 @@ static void *hammer_fn(void *arg)
 			if (ret && ret != -ENOENT)
 				t->unexpected++;
 			break;
+		case 4:
+			owned_check(t, own, i);
+			break;
 		default:
 			ret = alloc_h(t->fd, 64 + (r >> 16) % 400, 8, 0, &nh, NULL);
 			if (ret)
@@ -473,6 +581,9 @@ static void *hammer_fn(void *arg)
 		}
 		t->ops++;
 	}
+	owned_check(t, own, 4000);
+	if (free_h(t->fd, own))
+		t->unexpected++;
 	return NULL;
 }
 
@@ -483,23 +594,33 @@ static void test_threads_one_file(void)
 	pthread_t tid[THREADS];
 	struct hammer t[THREADS];
 	uint32_t handles[HANDLES];
-	int fd, sfd = dev_open();
-	unsigned long unexpected = 0;
+	int fd, sfd = dev_open(), started = 0;
+	unsigned long unexpected = 0, corrupt = 0;
 
 	read_stats(sfd, &before);
 	fd = dev_open();
+	for (int i = 0; i < THREADS; i++)
+		CHECK(alloc_h(fd, 512, 8, 0, &t[i].own, NULL) == 0 && t[i].own == (uint32_t)i + 1,
+		      "owned block %d", i);
 	for (int i = 0; i < HANDLES; i++)
 		CHECK(alloc_h(fd, 128, 8, 0, &handles[i], NULL) == 0, "alloc");
 	for (int i = 0; i < THREADS; i++) {
 		t[i] = (struct hammer){ .fd = fd, .handles = handles, .nr = HANDLES,
-					.seed = 1234 + i };
-		pthread_create(&tid[i], NULL, hammer_fn, &t[i]);
+					.seed = 1234 + i, .own = t[i].own };
+		if (pthread_create(&tid[i], NULL, hammer_fn, &t[i])) {
+			CHECK(0, "pthread_create %d", i);
+			break;
+		}
+		started++;
 	}
-	for (int i = 0; i < THREADS; i++) {
+	for (int i = 0; i < started; i++) {
 		pthread_join(tid[i], NULL);
 		unexpected += t[i].unexpected;
+		corrupt += t[i].corrupt;
 	}
+	CHECK(started == THREADS, "%d threads started", started);
 	CHECK(unexpected == 0, "%lu unexpected errors", unexpected);
+	CHECK(corrupt == 0, "%lu owned blocks read back other bytes", corrupt);
 	close(fd);
 	read_stats(sfd, &after);
 	check_baseline(&before, &after);
@@ -554,11 +675,44 @@ static void test_non_root(void)
 	      WEXITSTATUS(status));
 }
 
+/* Every number in @line, decimal or hex, checked against the kernel range. */
+static int line_has_address(const char *line)
+{
+	const char *p = line;
+
+	while (*p) {
+		char *end;
+		unsigned long long v;
+
+		if (!isxdigit((unsigned char)*p)) {
+			p++;
+			continue;
+		}
+		/* A token of hex digits (with or without 0x) and as decimal. */
+		errno = 0;
+		v = strtoull(p, &end, 16);
+		if (end > p && looks_like_kernel_address(v) && !errno)
+			return 1;
+		errno = 0;
+		v = strtoull(p, NULL, 10);
+		if (looks_like_kernel_address(v) && !errno)
+			return 1;
+		p = end > p ? end : p + 1;
+	}
+	return 0;
+}
+
 static void test_proc_has_no_addresses(void)
 {
 	static const char *files[] = { "/proc/lalloc/stats", "/proc/lalloc/slabinfo",
 				       "/proc/lalloc/caches", "/proc/lalloc/latency" };
+	int fd = dev_open();
+	uint32_t h;
 
+	/* Live blocks of every kind, so every row has something to print. */
+	alloc_h(fd, 64, 8, 0, &h, NULL);
+	alloc_h(fd, 40000, 8, 0, &h, NULL);
+	alloc_h(fd, 5 << 20, 8, 0, &h, NULL);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char line[4096];
 		FILE *f = fopen(files[i], "r");
@@ -566,12 +720,14 @@ static void test_proc_has_no_addresses(void)
 		CHECK(f, "%s", files[i]);
 		if (!f)
 			continue;
-		while (fgets(line, sizeof(line), f)) {
-			/* No hex, no 16-digit number: addresses have one of those. */
-			CHECK(!strstr(line, "0x") && !strstr(line, "ffff"), "%s: %s", files[i], line);
-		}
+		while (fgets(line, sizeof(line), f))
+			CHECK(!line_has_address(line), "%s: %s", files[i], line);
 		fclose(f);
 	}
+	close(fd);
+	CHECK(line_has_address("x 18374686479671623680\n"), "decimal address not seen");
+	CHECK(line_has_address("ff11000012345678"), "bare hex address not seen");
+	CHECK(!line_has_address("allocs 123456789 ffff"), "small numbers taken for addresses");
 }
 
 static bool documented_errno(int ret)
@@ -707,6 +863,7 @@ static const struct test tests[] = {
 	{ "device allocations charged to the memory cgroup", test_memcg_charge },
 	{ "device random arguments", test_random_arguments },
 	{ "device alloc, free, info", test_alloc_free_info },
+	{ "device slab origins: new slab, partial slab, per-CPU stack", test_slab_origins },
 	{ "device read and write", test_read_write },
 	{ "device grow, shrink, realloc", test_resize },
 	{ "device bad requests and errnos", test_bad_requests },

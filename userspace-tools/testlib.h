@@ -77,8 +77,19 @@ static int run_tests(int argc, char **argv, const struct test *tests, size_t n,
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	if (optind < argc)
+	if (optind < argc) {
+		size_t i;
+
 		only = argv[optind];
+		for (i = 0; i < n && strcmp(only, tests[i].name); i++)
+			;
+		/* Naming a test that does not exist must not pass by running nothing. */
+		if (i == n) {
+			fprintf(stderr, "%s: no test named '%s' (--list lists them)\n",
+				argv[0], only);
+			return 2;
+		}
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (size_t i = 0; i < n; i++) {
 		if (only && strcmp(only, tests[i].name))
