@@ -2,9 +2,12 @@
 /*
  * Concurrency: a kthread on every online CPU allocates and frees, handing
  * half of its blocks to the next CPU's thread to free there. Every block is
- * stamped and filled; a block handed out twice, or written by someone
- * else, shows as a broken stamp or pattern. At the end nothing is lost:
- * every cache's live count is back where it started.
+ * stamped and filled, and checked at release against what the releasing
+ * thread expects (its own record of owner and serial, not the block's
+ * header alone): a block handed out twice is overwritten by its second
+ * owner and fails the first owner's check. Every block's alignment is
+ * checked. At the end nothing is lost: every cache's live count is back
+ * where it started.
  */
 #include <linux/llist.h>
 #include <linux/prandom.h>
@@ -40,17 +43,25 @@ static struct lalloc_layout stamp_layout(const struct stamp *st)
 	return L(st->size, st->align);
 }
 
-static bool stamp_ok(const struct stamp *st)
+static u32 stamp_seed(u32 owner, u32 serial)
+{
+	return owner << 20 | serial;
+}
+
+/* The block carries @owner's stamp and, if @serial >= 0, that serial. */
+static bool stamp_ok(const struct stamp *st, u32 owner, long serial)
 {
 	size_t body = st->size - sizeof(*st);
 
-	return st->magic == STAMP_MAGIC &&
-	       pattern_check(st + 1, body, st->owner * 65536 + st->serial) == body;
+	return st->magic == STAMP_MAGIC && st->owner == owner &&
+	       (serial < 0 || st->serial == serial) &&
+	       pattern_check(st + 1, body, stamp_seed(st->owner, st->serial)) == body;
 }
 
-static void release(struct conc_thread *t, struct stamp *st, bool remote)
+static void release(struct conc_thread *t, struct stamp *st, u32 owner,
+		    long serial, bool remote)
 {
-	if (!stamp_ok(st))
+	if (!stamp_ok(st, owner, serial))
 		t->bad++;
 	st->magic = 0;
 	lalloc_free(st, stamp_layout(st));
@@ -59,13 +70,17 @@ static void release(struct conc_thread *t, struct stamp *st, bool remote)
 		t->freed_remote++;
 }
 
-static void drain_mailbox(struct conc_thread *t)
+/* Blocks in a mailbox come from the thread before, with odd serials. */
+static void drain_mailbox(struct conc_thread *t, unsigned int nr)
 {
 	struct llist_node *list = llist_del_all(&t->mailbox);
 	struct stamp *st, *next;
 
-	llist_for_each_entry_safe(st, next, list, node)
-		release(t, st, true);
+	llist_for_each_entry_safe(st, next, list, node) {
+		if (!(st->serial & 1))
+			t->bad++;
+		release(t, st, (t->id + nr - 1) % nr, -1, true);
+	}
 }
 
 static void conc_fn(void *arg, unsigned int index)
@@ -74,6 +89,7 @@ static void conc_fn(void *arg, unsigned int index)
 	struct conc_thread *t = &ctx->threads[index];
 	struct conc_thread *peer = &ctx->threads[(index + 1) % ctx->nr];
 	struct stamp *mine[CONC_BATCH];
+	u32 serials[CONC_BATCH];
 	struct rnd_state rnd;
 	unsigned int round, i, serial = 0;
 
@@ -85,17 +101,22 @@ static void conc_fn(void *arg, unsigned int index)
 			struct stamp *st = lalloc_alloc(L(size, align), GFP_KERNEL);
 
 			mine[i] = st;
-			if (!st) {
+			if (!st || !IS_ALIGNED((unsigned long)st, align)) {
 				t->bad++;
+				mine[i] = NULL;
+				if (st)
+					lalloc_free(st, L(size, align));
 				continue;
 			}
 			t->allocated++;
+			/* Odd serials go to the next thread: see drain_mailbox(). */
+			serials[i] = (serial++ << 1) | (i & 1);
 			st->magic = STAMP_MAGIC;
 			st->owner = t->id;
-			st->serial = serial++;
+			st->serial = serials[i];
 			st->size = size;
 			st->align = align;
-			pattern_fill(st + 1, size - sizeof(*st), st->owner * 65536 + st->serial);
+			pattern_fill(st + 1, size - sizeof(*st), stamp_seed(t->id, serials[i]));
 		}
 		for (i = 0; i < CONC_BATCH; i++) {
 			if (!mine[i])
@@ -103,9 +124,9 @@ static void conc_fn(void *arg, unsigned int index)
 			if (i & 1)
 				llist_add(&mine[i]->node, &peer->mailbox);
 			else
-				release(t, mine[i], false);
+				release(t, mine[i], t->id, serials[i], false);
 		}
-		drain_mailbox(t);
+		drain_mailbox(t, ctx->nr);
 		cond_resched();
 	}
 }
@@ -143,7 +164,7 @@ static void concurrency_all_cpus(struct kunit *test)
 
 	/* Blocks handed over after their receiver finished. */
 	for (i = 0; i < ctx->nr; i++)
-		drain_mailbox(&ctx->threads[i]);
+		drain_mailbox(&ctx->threads[i], ctx->nr);
 	for (i = 0; i < ctx->nr; i++) {
 		allocated += ctx->threads[i].allocated;
 		freed += ctx->threads[i].freed;

@@ -29,10 +29,19 @@ static inline struct lalloc_layout L(size_t size, size_t align)
 	return (struct lalloc_layout){ .size = size, .align = align };
 }
 
-/* A byte pattern that depends on the position and a seed. */
+/*
+ * A byte pattern that depends on the position and on every bit of the seed
+ * (a hash, so two seeds give unrelated bytes and a block written under one
+ * seed fails a check under another).
+ */
 static inline u8 pattern_byte(size_t i, u32 seed)
 {
-	return (u8)(i * 131 + seed * 7 + (i >> 8));
+	u32 x = seed * 0x9e3779b1U + (u32)i * 0x85ebca6bU;
+
+	x ^= x >> 15;
+	x *= 0x2c1b3c6dU;
+	x ^= x >> 12;
+	return (u8)(x ^ (x >> 24));
 }
 
 static inline void pattern_fill(void *p, size_t len, u32 seed)

@@ -203,12 +203,16 @@ static void resize_failure_keeps_block(struct kunit *test)
 	pattern_fill(p, c->old.size, 11);
 	/* Empty the per-CPU stacks so the move has to reach the slow path. */
 	lalloc_shrink_all();
+	/* Each call must fail because of the injected fault, and consume it. */
 	lalloc_fault_set(1);
 	KUNIT_EXPECT_NULL(test, lalloc_grow(p, c->old, c->new, GFP_KERNEL));
+	KUNIT_EXPECT_EQ_MSG(test, lalloc_fault_pending(), 0, "grow did not reach the fault");
 	lalloc_fault_set(1);
 	KUNIT_EXPECT_NULL(test, lalloc_grow_zeroed(p, c->old, c->new, GFP_KERNEL));
+	KUNIT_EXPECT_EQ_MSG(test, lalloc_fault_pending(), 0, "grow_zeroed did not reach the fault");
 	lalloc_fault_set(1);
 	KUNIT_EXPECT_NULL(test, lalloc_realloc(p, c->old, c->new, GFP_KERNEL));
+	KUNIT_EXPECT_EQ_MSG(test, lalloc_fault_pending(), 0, "realloc did not reach the fault");
 	lalloc_fault_set(0);
 	KUNIT_EXPECT_EQ(test, pattern_check(p, c->old.size, 11), c->old.size);
 	KUNIT_EXPECT_GE(test, lalloc_usable_size(p, c->old), c->old.size);
@@ -230,6 +234,7 @@ static void resize_shrink_failure_stays(struct kunit *test)
 	lalloc_shrink_all();
 	lalloc_fault_set(1);
 	q = lalloc_shrink(p, a, b, GFP_KERNEL);
+	KUNIT_EXPECT_EQ_MSG(test, lalloc_fault_pending(), 0, "shrink did not try to move");
 	lalloc_fault_set(0);
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
 	KUNIT_EXPECT_EQ(test, pattern_check(q, b.size, 4), b.size);

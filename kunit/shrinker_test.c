@@ -33,7 +33,6 @@ static void shrinker_releases_empty_slabs(struct kunit *test)
 {
 	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
 	struct lalloc_layout l = L(256, 8);
-	unsigned int kept = lalloc_empty_slabs_kept;
 	unsigned long count, freed = 0, ret;
 	void **p;
 
@@ -54,7 +53,6 @@ static void shrinker_releases_empty_slabs(struct kunit *test)
 		if (ret != SHRINK_STOP)
 			freed += ret;
 	} while (ret != SHRINK_STOP);
-	lalloc_empty_slabs_kept = kept;
 
 	KUNIT_EXPECT_GE(test, freed, count);
 	KUNIT_EXPECT_EQ(test, lalloc_shrink_count(NULL, &sc), SHRINK_EMPTY);
@@ -108,7 +106,23 @@ static struct kunit_case shrinker_cases[] = {
 	{}
 };
 
+/* A case that changes the parameter and aborts must not leave it changed. */
+static unsigned int saved_empty_slabs_kept;
+
+static int shrinker_init(struct kunit *test)
+{
+	saved_empty_slabs_kept = lalloc_empty_slabs_kept;
+	return 0;
+}
+
+static void shrinker_exit(struct kunit *test)
+{
+	lalloc_empty_slabs_kept = saved_empty_slabs_kept;
+}
+
 struct kunit_suite lalloc_shrinker_suite = {
 	.name = "lalloc_shrinker",
+	.init = shrinker_init,
+	.exit = shrinker_exit,
 	.test_cases = shrinker_cases,
 };

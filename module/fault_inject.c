@@ -42,6 +42,21 @@ void lalloc_fault_set(int times)
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_fault_set);
 
+/**
+ * lalloc_fault_pending() - failures lalloc_fault_set() asked for, not yet made
+ *
+ * Lets a test tell that the failure it injected really fired.
+ *
+ * Return: the failures still to come, 0 when none (or when off).
+ */
+int lalloc_fault_pending(void)
+{
+	if (!lalloc_fail_attr.probability)
+		return 0;
+	return atomic_read(&lalloc_fail_attr.times);
+}
+EXPORT_SYMBOL_IF_KUNIT(lalloc_fault_pending);
+
 void lalloc_fault_init(struct dentry *dir)
 {
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS

@@ -175,6 +175,7 @@ unsigned long lalloc_shrink_all(void);
 /* fault_inject.c: a failure point in every allocation, off by default. */
 bool lalloc_should_fail(gfp_t gfp);
 void lalloc_fault_set(int times);
+int lalloc_fault_pending(void);
 struct dentry;
 void lalloc_fault_init(struct dentry *dir);
 
