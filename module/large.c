@@ -20,6 +20,15 @@
 
 #include "internal.h"
 
+/*
+ * What the caller's gfp may not say about lalloc's pages, as for slabs
+ * (slowpath.c): no compound pages (blocks are split or mapped page by page),
+ * no zone choice, and never movable: lalloc cannot migrate its pages.
+ * __GFP_ZERO stays: the page allocator zeroes the pages.
+ */
+#define LALLOC_LARGE_GFP_DROP \
+	(__GFP_COMP | __GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_MOVABLE)
+
 static unsigned long size_pages(size_t size)
 {
 	return PAGE_ALIGN(size) >> PAGE_SHIFT;
@@ -39,7 +48,7 @@ static void *pages_alloc(struct lalloc_layout l, gfp_t gfp)
 	struct page *page;
 	void *p;
 
-	page = alloc_pages(gfp & ~__GFP_COMP, order);
+	page = alloc_pages(gfp & ~LALLOC_LARGE_GFP_DROP, order);
 	if (!page)
 		return NULL;
 	if (order) {
