@@ -1,13 +1,127 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Blocks past the slab classes: the page path takes no zone or movability
+ * Blocks past the slab classes: vmalloc-kind blocks meet every alignment up
+ * to the largest page block at every size, and what lalloc counts for them
+ * is what the kernel really gave; the page path takes no zone or movability
  * from the caller.
  */
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/sizes.h>
+#include <linux/vmalloc.h>
+#include <linux/vmstat.h>
 
 #include "lalloc_test.h"
+
+/*
+ * Free pages the kernel has: the buddy lists plus the per-CPU page lists,
+ * which take and give back pages in batches (counting only the buddy lists
+ * would see a batch more or less than what an allocation took).
+ */
+static unsigned long free_pages_now(void)
+{
+	unsigned long free = global_zone_page_state(NR_FREE_PAGES);
+	int nid, z, cpu;
+
+	for_each_online_node(nid) {
+		for (z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &NODE_DATA(nid)->node_zones[z];
+
+			if (!populated_zone(zone))
+				continue;
+			for_each_online_cpu(cpu)
+				free += READ_ONCE(per_cpu_ptr(zone->per_cpu_pageset, cpu)->count);
+		}
+	}
+	return free;
+}
+
+/*
+ * What a vmalloc-kind block may cost beyond its pages: a page-table page
+ * per 2 MiB and the levels above, the page array (kmalloc'd, a power-of-two
+ * number of pages), and a little for the descriptor, the vmap area,
+ * kmemleak's bookkeeping and whatever else runs meanwhile.
+ */
+static unsigned long vblock_slack(size_t size)
+{
+	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT;
+
+	return (size >> PMD_SHIFT) + 4 +
+	       (1UL << get_order(nr * sizeof(struct page *))) + 32;
+}
+
+static const size_t grid_sizes[] = {
+	SZ_4M + 1, SZ_4M + SZ_1M, SZ_8M + SZ_4K, 17 * SZ_1M, SZ_64M,
+};
+
+/*
+ * Every power-of-two alignment from a page to LALLOC_MAX_BLOCK at sizes
+ * past it: served, aligned, writable end to end, counted as exactly its
+ * pages, and taking no more than that from the kernel.
+ */
+static void large_align_grid(struct kunit *test)
+{
+	long margin = LONG_MAX;
+	unsigned int i;
+	size_t align;
+
+	for (i = 0; i < ARRAY_SIZE(grid_sizes); i++) {
+		for (align = PAGE_SIZE; align <= LALLOC_MAX_BLOCK; align <<= 1) {
+			struct lalloc_layout l = L(grid_sizes[i], align);
+			unsigned long pages = PAGE_ALIGN(l.size) >> PAGE_SHIFT;
+			struct lalloc_global_stats g0, g1, g2;
+			unsigned long held0;
+			long free0, taken;
+			u8 *p;
+
+			lalloc_global_stats_read(&g0);
+			held0 = lalloc_pages_held();
+			free0 = free_pages_now();
+
+			p = lalloc_alloc(l, GFP_KERNEL);
+			taken = free0 - (long)free_pages_now();
+			KUNIT_ASSERT_NOT_NULL_MSG(test, p, "size %zu align %zu",
+						  l.size, l.align);
+			KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
+			KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p, align),
+					      "size %zu align %zu", l.size, l.align);
+			p[0] = 0x5a;
+			p[l.size - 1] = 0xa5;
+			KUNIT_EXPECT_EQ(test, p[0] + p[l.size - 1], 0xff);
+
+			lalloc_global_stats_read(&g1);
+			KUNIT_EXPECT_EQ_MSG(test, g1.vmalloc_bytes - g0.vmalloc_bytes,
+					    (s64)PAGE_ALIGN(l.size),
+					    "size %zu align %zu", l.size, l.align);
+			KUNIT_EXPECT_EQ(test, lalloc_pages_held() - held0, pages);
+			/* What the kernel gave: the huge-vmalloc regression check. */
+			KUNIT_EXPECT_LE_MSG(test, taken, (long)(pages + vblock_slack(l.size)),
+					    "size %zu align %zu: %ld pages taken, %lu counted",
+					    l.size, l.align, taken, pages);
+			margin = min(margin, (long)(pages + vblock_slack(l.size)) - taken);
+
+			lalloc_free(p, l);
+			lalloc_global_stats_read(&g2);
+			KUNIT_EXPECT_EQ(test, g2.vmalloc_bytes, g0.vmalloc_bytes);
+			KUNIT_EXPECT_EQ(test, g2.vmalloc_requested_bytes,
+					g0.vmalloc_requested_bytes);
+			KUNIT_EXPECT_EQ(test, lalloc_pages_held(), held0);
+		}
+	}
+	kunit_info(test, "smallest margin under the pages allowed: %ld\n", margin);
+}
+
+/* __GFP_ZERO reaches the pages of a vmalloc-kind block. */
+static void large_vmalloc_zeroed(struct kunit *test)
+{
+	struct lalloc_layout l = L(SZ_8M + 3 * SZ_4K + 5, SZ_64K);
+	u8 *p;
+
+	p = lalloc_alloc_zeroed(l, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, lalloc_usable_size(p, l)));
+	lalloc_free(p, l);
+}
 
 /*
  * Zone modifiers and __GFP_MOVABLE are not the caller's to choose for page
@@ -35,6 +149,8 @@ static void large_pages_ignore_zone(struct kunit *test)
 }
 
 static struct kunit_case large_cases[] = {
+	KUNIT_CASE_SLOW(large_align_grid),
+	KUNIT_CASE(large_vmalloc_zeroed),
 	KUNIT_CASE(large_pages_ignore_zone),
 	{}
 };

@@ -8,14 +8,20 @@
  * the size are given back at once; each page is then freed on its own, which
  * also lets a shrink give pages back in place.
  *
- * Larger: vmalloc. Modules cannot ask vmalloc for an alignment, but a
- * huge-page vmalloc of at least PMD_SIZE is PMD-aligned when it gets huge
- * pages: alignments up to PMD_SIZE are served that way and checked, larger
- * ones (and a huge vmalloc that fell back to small pages) give NULL.
+ * Larger: a vmap()ed block of exactly PAGE_ALIGN(size) order-0 pages.
+ * Modules cannot ask vmalloc for an alignment, but vmap() with VM_IOREMAP
+ * aligns the area to its size rounded up to a power of two (up to
+ * IOREMAP_MAX_ORDER, 1 GiB on x86-64). A block here is larger than 4 MiB, so
+ * it is at least 8 MiB-aligned: every alignment up to LALLOC_MAX_BLOCK is met
+ * at every size, without relying on huge pages. A descriptor (the page
+ * array) hangs off page_private() of the first page.
  */
 #include <linux/gfp.h>
 #include <linux/kmemleak.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include "internal.h"
@@ -28,6 +34,20 @@
  */
 #define LALLOC_LARGE_GFP_DROP \
 	(__GFP_COMP | __GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_MOVABLE)
+
+/* Pages asked of the bulk allocator at once: it runs with interrupts off. */
+#define LALLOC_BULK_PAGES	100UL
+
+/*
+ * A vmalloc-kind block: found from page_private() of its first page. The
+ * page array is apart so that it is a power of two for a power-of-two
+ * size, which kmalloc does not round up.
+ */
+struct lalloc_vblock {
+	size_t size;			/* the layout's size, set again at free */
+	unsigned long nr_pages;		/* exactly what is held and counted */
+	struct page **pages;
+};
 
 static unsigned long size_pages(size_t size)
 {
@@ -66,6 +86,39 @@ static void *pages_alloc(struct lalloc_layout l, gfp_t gfp)
 	return p;
 }
 
+/*
+ * Fill @pages with @nr order-0 pages. The bulk allocator takes what it can
+ * without reclaim and falls back to one page with reclaim when it has
+ * nothing; asking in small batches keeps its interrupts-off stretches short
+ * and gives cond_resched() a chance between them.
+ */
+static bool vblock_fill(struct page **pages, unsigned long nr, gfp_t gfp)
+{
+	unsigned long got = 0, n;
+
+	while (got < nr) {
+		n = alloc_pages_bulk_array(gfp, min(nr - got, LALLOC_BULK_PAGES),
+					   pages + got);
+		if (!n)
+			return false;
+		got += n;
+		cond_resched();
+	}
+	return true;
+}
+
+/* Free the pages there are, the page array and the descriptor. */
+static void vblock_destroy(struct lalloc_vblock *b)
+{
+	unsigned long i;
+
+	for (i = 0; b->pages && i < b->nr_pages; i++)
+		if (b->pages[i])
+			__free_page(b->pages[i]);
+	kvfree(b->pages);
+	kfree(b);
+}
+
 /**
  * lalloc_vmalloc_alloc() - a block too large for the page allocator
  * @l: the layout
@@ -75,25 +128,98 @@ static void *pages_alloc(struct lalloc_layout l, gfp_t gfp)
  */
 void *lalloc_vmalloc_alloc(struct lalloc_layout l, gfp_t gfp)
 {
-	void *p;
+	unsigned long nr = size_pages(l.size);
+	struct lalloc_vblock *b;
+	unsigned int flags = 0;
+	gfp_t meta_gfp;
+	void *p = NULL;
 
-	if (l.align <= PAGE_SIZE)
-		p = __vmalloc(l.size, gfp);
-	else if (l.align <= PMD_SIZE && l.size >= PMD_SIZE)
-		p = vmalloc_huge(l.size, gfp);
-	else
+	/* Past the memory there is, or the page count vmap() takes. */
+	if (nr > totalram_pages() || nr > UINT_MAX)
 		return NULL;
+
+	/* So vmap()'s and kvmalloc()'s own GFP_KERNEL honour GFP_NOFS/NOIO. */
+	if (!(gfp & __GFP_IO))
+		flags = memalloc_noio_save();
+	else if (!(gfp & __GFP_FS))
+		flags = memalloc_nofs_save();
+
+	/* Metadata is not the caller's memory: never charged, as for slabs. */
+	meta_gfp = GFP_KERNEL | __GFP_NOWARN |
+		   (gfp & (__GFP_NORETRY | __GFP_RETRY_MAYFAIL | __GFP_NOFAIL));
+	b = kzalloc(sizeof(*b), meta_gfp);
+	if (!b)
+		goto out;
+	b->nr_pages = nr;
+	b->size = l.size;
+	b->pages = kvcalloc(nr, sizeof(*b->pages), meta_gfp);
+	if (!b->pages)
+		goto free_pages;
+	if (!vblock_fill(b->pages, nr, gfp & ~LALLOC_LARGE_GFP_DROP))
+		goto free_pages;
+	/* VM_IOREMAP: the area is aligned to its size's next power of two. */
+	p = vmap(b->pages, nr, VM_IOREMAP, PAGE_KERNEL);
 	if (!p)
-		return NULL;
+		goto free_pages;
 	if (!IS_ALIGNED((unsigned long)p, l.align)) {
-		vfree(p);
-		return NULL;
+		vunmap(p);
+		p = NULL;
+		goto free_pages;
 	}
+	set_page_private(b->pages[0], (unsigned long)b);
+	/* kmemleak does not scan vmap()ed pages: scanned, never reported. */
+	kmemleak_alloc(p, nr << PAGE_SHIFT, 0, meta_gfp);
 	lalloc_gstat_inc(vmalloc_allocs);
-	lalloc_gstat_add(vmalloc_bytes, PAGE_ALIGN(l.size));
-	lalloc_account_pages(PAGE_ALIGN(l.size) >> PAGE_SHIFT);
+	lalloc_gstat_add(vmalloc_bytes, nr << PAGE_SHIFT);
+	lalloc_account_pages(nr);
 	lalloc_gstat_add(vmalloc_requested_bytes, l.size);
+	goto out;
+
+free_pages:
+	vblock_destroy(b);
+out:
+	if (!(gfp & __GFP_IO))
+		memalloc_noio_restore(flags);
+	else if (!(gfp & __GFP_FS))
+		memalloc_nofs_restore(flags);
 	return p;
+}
+
+/* Unmap and free a block whose descriptor is @b. May sleep. */
+static void vblock_release(void *p, struct lalloc_vblock *b)
+{
+	unsigned long nr = b->nr_pages;
+
+	kmemleak_free(p);
+	vunmap(p);
+	set_page_private(b->pages[0], 0);
+	lalloc_gstat_inc(vmalloc_frees);
+	lalloc_gstat_add(vmalloc_bytes, -(s64)(nr << PAGE_SHIFT));
+	lalloc_account_pages(-(long)nr);
+	lalloc_gstat_add(vmalloc_requested_bytes, -(s64)b->size);
+	vblock_destroy(b);
+}
+
+/**
+ * lalloc_vmalloc_free() - free a block from lalloc_vmalloc_alloc()
+ * @p: the block
+ * @l: its current layout
+ */
+void lalloc_vmalloc_free(void *p, struct lalloc_layout l)
+{
+	struct page *page = vmalloc_to_page(p);
+	struct lalloc_vblock *b = page ? (void *)page_private(page) : NULL;
+
+	/* Not a block of lalloc's, or a layout of another page count. */
+	if (!b || b->pages[0] != page ||
+	    b->nr_pages != size_pages(l.size)) {
+		lalloc_gstat_inc(errors_detected);
+		pr_warn_ratelimited("vmalloc free with a layout (size %zu, align %zu) that does not match its block; block leaked\n",
+				    l.size, l.align);
+		return;
+	}
+	b->size = l.size;
+	vblock_release(p, b);
 }
 
 /**
@@ -128,6 +254,8 @@ void *lalloc_large_alloc(struct lalloc_layout l, gfp_t gfp,
  * lalloc_large_free() - free a block from pages_alloc()
  * @p: the block
  * @l: its current layout
+ *
+ * Context: any context.
  */
 void lalloc_large_free(void *p, struct lalloc_layout l)
 {
@@ -142,25 +270,12 @@ void lalloc_large_free(void *p, struct lalloc_layout l)
 }
 
 /**
- * lalloc_vmalloc_free() - free a block from lalloc_vmalloc_alloc()
- * @p: the block
- * @l: its current layout
- */
-void lalloc_vmalloc_free(void *p, struct lalloc_layout l)
-{
-	vfree(p);
-	lalloc_gstat_inc(vmalloc_frees);
-	lalloc_gstat_add(vmalloc_bytes, -(s64)PAGE_ALIGN(l.size));
-	lalloc_account_pages(-(long)(PAGE_ALIGN(l.size) >> PAGE_SHIFT));
-	lalloc_gstat_add(vmalloc_requested_bytes, -(s64)l.size);
-}
-
-/**
  * lalloc_large_shrink_in_place() - shrink a page block by freeing its tail
  * @p: the block
  * @old: its layout, of kind LALLOC_KIND_PAGES
  * @new: a smaller layout, also of kind LALLOC_KIND_PAGES
  *
+ * Context: any context.
  * Return: true when the block now has @new's size, false when it cannot stay
  * where it is (its address does not meet @new's alignment).
  */
