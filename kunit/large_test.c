@@ -74,6 +74,7 @@ static void large_align_grid(struct kunit *test)
 			long free0, taken;
 			u8 *p;
 
+			lalloc_vmalloc_flush();
 			lalloc_global_stats_read(&g0);
 			held0 = lalloc_pages_held();
 			free0 = free_pages_now();
@@ -101,6 +102,7 @@ static void large_align_grid(struct kunit *test)
 			margin = min(margin, (long)(pages + vblock_slack(l.size)) - taken);
 
 			lalloc_free(p, l);
+			lalloc_vmalloc_flush();
 			lalloc_global_stats_read(&g2);
 			KUNIT_EXPECT_EQ(test, g2.vmalloc_bytes, g0.vmalloc_bytes);
 			KUNIT_EXPECT_EQ(test, g2.vmalloc_requested_bytes,
@@ -109,6 +111,23 @@ static void large_align_grid(struct kunit *test)
 		}
 	}
 	kunit_info(test, "smallest margin under the pages allowed: %ld\n", margin);
+}
+
+/* A non-blocking request only vmalloc could serve: NULL, counted. */
+static void large_vmalloc_nonblocking(struct kunit *test)
+{
+	static const gfp_t gfps[] = { GFP_ATOMIC, GFP_NOWAIT, GFP_KERNEL & ~__GFP_DIRECT_RECLAIM };
+	struct lalloc_layout l = L(SZ_4M + SZ_1M, PAGE_SIZE);
+	struct lalloc_global_stats g0, g1;
+	unsigned int i;
+
+	lalloc_global_stats_read(&g0);
+	for (i = 0; i < ARRAY_SIZE(gfps); i++)
+		KUNIT_EXPECT_NULL(test, lalloc_alloc(l, gfps[i]));
+	lalloc_global_stats_read(&g1);
+	KUNIT_EXPECT_EQ(test, g1.failures - g0.failures, (u64)ARRAY_SIZE(gfps));
+	KUNIT_EXPECT_EQ(test, g1.vmalloc_allocs, g0.vmalloc_allocs);
+	KUNIT_EXPECT_EQ(test, g1.vmalloc_bytes, g0.vmalloc_bytes);
 }
 
 /* __GFP_ZERO reaches the pages of a vmalloc-kind block. */
@@ -121,6 +140,7 @@ static void large_vmalloc_zeroed(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, lalloc_usable_size(p, l)));
 	lalloc_free(p, l);
+	lalloc_vmalloc_flush();
 }
 
 /*
@@ -150,6 +170,7 @@ static void large_pages_ignore_zone(struct kunit *test)
 
 static struct kunit_case large_cases[] = {
 	KUNIT_CASE_SLOW(large_align_grid),
+	KUNIT_CASE(large_vmalloc_nonblocking),
 	KUNIT_CASE(large_vmalloc_zeroed),
 	KUNIT_CASE(large_pages_ignore_zone),
 	{}

@@ -15,14 +15,23 @@
  * it is at least 8 MiB-aligned: every alignment up to LALLOC_MAX_BLOCK is met
  * at every size, without relying on huge pages. A descriptor (the page
  * array) hangs off page_private() of the first page.
+ *
+ * vmap() and vunmap() sleep: a non-blocking allocation that only this path
+ * could serve fails, and a free from a context that cannot sleep is handed
+ * to a work item.
  */
 #include <linux/gfp.h>
 #include <linux/kmemleak.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
+#include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+#include <kunit/visibility.h>
 
 #include "internal.h"
 
@@ -122,8 +131,9 @@ static void vblock_destroy(struct lalloc_vblock *b)
 /**
  * lalloc_vmalloc_alloc() - a block too large for the page allocator
  * @l: the layout
- * @gfp: allocation flags
+ * @gfp: allocation flags; must allow blocking
  *
+ * Context: process context, may sleep. Non-blocking @gfp gets NULL.
  * Return: the block, or NULL (also when the alignment cannot be met).
  */
 void *lalloc_vmalloc_alloc(struct lalloc_layout l, gfp_t gfp)
@@ -134,6 +144,9 @@ void *lalloc_vmalloc_alloc(struct lalloc_layout l, gfp_t gfp)
 	gfp_t meta_gfp;
 	void *p = NULL;
 
+	/* vmap() allocates its area and page tables with GFP_KERNEL. */
+	if (!gfpflags_allow_blocking(gfp))
+		return NULL;
 	/* Past the memory there is, or the page count vmap() takes. */
 	if (nr > totalram_pages() || nr > UINT_MAX)
 		return NULL;
@@ -200,10 +213,53 @@ static void vblock_release(void *p, struct lalloc_vblock *b)
 	vblock_destroy(b);
 }
 
+static struct lalloc_vblock *vblock_of(const void *p)
+{
+	return (struct lalloc_vblock *)page_private(vmalloc_to_page(p));
+}
+
+/*
+ * Frees from contexts that cannot sleep, as the kernel's vfree_deferred:
+ * the list node lives in the freed block itself, which stays mapped until
+ * the work item unmaps it.
+ */
+static LLIST_HEAD(vblock_deferred);
+
+static void vblock_drain(void)
+{
+	struct llist_node *node, *next;
+
+	llist_for_each_safe(node, next, llist_del_all(&vblock_deferred))
+		vblock_release(node, vblock_of(node));
+}
+
+static void vblock_work_fn(struct work_struct *work)
+{
+	vblock_drain();
+}
+
+static DECLARE_WORK(vblock_work, vblock_work_fn);
+
+/*
+ * Whether this context may sleep. Without a preempt count a held spinlock
+ * is invisible, and a preemptible RCU reader is not seen by preemptible():
+ * in doubt, do not.
+ */
+static bool can_sleep(void)
+{
+	if (!IS_ENABLED(CONFIG_PREEMPT_COUNT))
+		return false;
+	return preemptible() && !in_interrupt() && !irqs_disabled() &&
+	       !rcu_preempt_depth();
+}
+
 /**
  * lalloc_vmalloc_free() - free a block from lalloc_vmalloc_alloc()
  * @p: the block
  * @l: its current layout
+ *
+ * Context: any context; where sleeping is not allowed the unmap is deferred
+ * to a work item, and the block stays counted until it runs.
  */
 void lalloc_vmalloc_free(void *p, struct lalloc_layout l)
 {
@@ -219,8 +275,29 @@ void lalloc_vmalloc_free(void *p, struct lalloc_layout l)
 		return;
 	}
 	b->size = l.size;
-	vblock_release(p, b);
+	if (can_sleep()) {
+		vblock_release(p, b);
+		return;
+	}
+	if (llist_add((struct llist_node *)p, &vblock_deferred))
+		schedule_work(&vblock_work);
 }
+
+/**
+ * lalloc_vmalloc_flush() - finish every vmalloc free deferred so far
+ *
+ * After it returns, every block freed before the call is unmapped and no
+ * longer counted. Called at module exit, and by tests that need exact counts.
+ *
+ * Context: process context, may sleep.
+ */
+void lalloc_vmalloc_flush(void)
+{
+	vblock_drain();
+	/* A worker that took the list before us may still be freeing it. */
+	flush_work(&vblock_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(lalloc_vmalloc_flush);
 
 /**
  * lalloc_large_alloc() - allocate a block past the slab classes

@@ -64,6 +64,8 @@ static void __exit lalloc_exit(void)
 	lalloc_procfs_exit();
 	lalloc_shrinker_exit();
 	debugfs_remove_recursive(lalloc_debugfs);
+	/* Deferred vmalloc frees still count in the stats freed below. */
+	lalloc_vmalloc_flush();
 	lalloc_classes_exit();
 	free_percpu(lalloc_gstats);
 	pr_info("version %s unloaded\n", LALLOC_VERSION);
