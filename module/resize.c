@@ -12,6 +12,8 @@
  * the old block is untouched and still the caller's.
  */
 #include <linux/export.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 
 #include "internal.h"
@@ -100,6 +102,49 @@ static void *commit_in_place(void *p, struct lalloc_layout old,
 	return p;
 }
 
+/*
+ * A move copies up to the whole block, and a vmalloc block may be a GiB:
+ * when the caller may sleep, let others run between chunks.
+ */
+#define RESIZE_CHUNK	SZ_1M
+
+static void copy_chunked(void *dst, const void *src, size_t len, gfp_t gfp)
+{
+	size_t n;
+
+	if (!gfpflags_allow_blocking(gfp)) {
+		memcpy(dst, src, len);
+		return;
+	}
+	while (len) {
+		n = min_t(size_t, len, RESIZE_CHUNK);
+		memcpy(dst, src, n);
+		dst += n;
+		src += n;
+		len -= n;
+		if (len)
+			cond_resched();
+	}
+}
+
+static void zero_chunked(void *dst, size_t len, gfp_t gfp)
+{
+	size_t n;
+
+	if (!gfpflags_allow_blocking(gfp)) {
+		memset(dst, 0, len);
+		return;
+	}
+	while (len) {
+		n = min_t(size_t, len, RESIZE_CHUNK);
+		memset(dst, 0, n);
+		dst += n;
+		len -= n;
+		if (len)
+			cond_resched();
+	}
+}
+
 static void count_move(void *p, struct lalloc_layout old, enum resize_dir dir)
 {
 	struct lalloc_cache *s;
@@ -163,9 +208,9 @@ void *lalloc_resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
 			return commit_in_place(p, old, new, old_kind, dir, false);
 		return NULL;
 	}
-	memcpy(q, p, min(old.size, new.size));
+	copy_chunked(q, p, min(old.size, new.size), gfp);
 	if (zero_tail && new.size > old.size)
-		memset(q + old.size, 0, new.size - old.size);
+		zero_chunked(q + old.size, new.size - old.size, gfp);
 	count_move(p, old, dir);
 	lalloc_free(p, old);
 	return q;
