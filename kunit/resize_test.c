@@ -156,6 +156,75 @@ static void resize_zero_size(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, lalloc_realloc(zst, z, z, GFP_KERNEL), zst);
 }
 
+/* Live objects of every cache, from the raw per-CPU sums. */
+static long fits_live_objects(void)
+{
+	long live = 0;
+	unsigned int i;
+
+	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
+		struct lalloc_cpu_stats st;
+
+		lalloc_cache_stats_read(&lalloc_caches[i], &st);
+		live += st.fast_allocs + st.slow_allocs - st.fast_frees - st.slow_frees;
+	}
+	return live;
+}
+
+/*
+ * Rust's Allocator contract: a block "fits" every layout of its alignment
+ * whose size lies between the size asked for and the usable size. Freeing
+ * or resizing with any such size is legal and must free, or keep, exactly
+ * the block: the same slot, the same pages.
+ */
+static void resize_fits_usable_size(struct kunit *test)
+{
+	static const struct lalloc_layout ls[] = {
+		{ 100, 8 }, { 3000, 64 }, { 40000, 8 }, { 100, 1 << 20 },
+		{ (5 << 20) + 1, 4096 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ls); i++) {
+		struct lalloc_layout l = ls[i], big, mid;
+		unsigned long pages;
+		long live;
+		size_t usable;
+		u8 *p, *q;
+
+		lalloc_shrink_all();
+		lalloc_vmalloc_flush();
+		pages = lalloc_pages_held();
+		live = fits_live_objects();
+
+		p = lalloc_alloc(l, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		usable = lalloc_usable_size(p, l);
+		KUNIT_EXPECT_GE(test, usable, l.size);
+		big = L(usable, l.align);
+		/* The usable size of a block is the same under every fitting layout. */
+		KUNIT_EXPECT_EQ(test, lalloc_usable_size(p, big), usable);
+		memset(p, 0x5a, usable);
+
+		/* A shrink from the usable size keeps the block where it is. */
+		mid = L(l.size + (usable - l.size) / 2, l.align);
+		q = lalloc_shrink(p, big, mid, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		KUNIT_EXPECT_EQ(test, lalloc_usable_size(q, mid), usable);
+		KUNIT_EXPECT_PTR_EQ(test, q, p);
+		KUNIT_EXPECT_EQ(test, q[mid.size - 1], 0x5a);
+
+		/* Freed with the usable size: the slot or the pages come back. */
+		lalloc_free(q, big);
+		lalloc_shrink_all();
+		lalloc_vmalloc_flush();
+		KUNIT_EXPECT_EQ_MSG(test, fits_live_objects(), live, "layout %zu/%zu",
+				    l.size, l.align);
+		KUNIT_EXPECT_EQ_MSG(test, lalloc_pages_held(), pages, "layout %zu/%zu",
+				    l.size, l.align);
+	}
+}
+
 static void resize_bad_input(struct kunit *test)
 {
 	struct lalloc_layout a = L(64, 8);
@@ -252,6 +321,7 @@ static struct kunit_case resize_cases[] = {
 	KUNIT_CASE(resize_align_change),
 	KUNIT_CASE(resize_zero_size),
 	KUNIT_CASE(resize_bad_input),
+	KUNIT_CASE(resize_fits_usable_size),
 	KUNIT_CASE_PARAM(resize_failure_keeps_block, fail_gen_params),
 	KUNIT_CASE(resize_shrink_failure_stays),
 	{}
