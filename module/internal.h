@@ -168,7 +168,10 @@ void lalloc_flush(struct lalloc_cache *s, struct lalloc_cpu_cache *c,
 		  unsigned int n, struct list_head *to_free);
 void lalloc_free_slabs(struct lalloc_cache *s, struct list_head *slabs);
 unsigned long lalloc_release_empty(struct lalloc_cache *s, unsigned long max);
+void lalloc_drain_online(void);
 void lalloc_drain_all(void);
+int lalloc_cpuhp_init(void);
+void lalloc_cpuhp_exit(void);
 unsigned long lalloc_reclaimable_pages(void);
 unsigned long lalloc_shrink_all(void);
 

@@ -29,6 +29,9 @@ static int __init lalloc_init(void)
 	ret = lalloc_classes_init();
 	if (ret)
 		goto free_gstats;
+	ret = lalloc_cpuhp_init();
+	if (ret)
+		goto free_classes;
 	lalloc_debugfs = debugfs_create_dir("lalloc", NULL);
 	lalloc_fault_init(lalloc_debugfs);
 	lalloc_bench_init(lalloc_debugfs);
@@ -52,6 +55,8 @@ free_shrinker:
 	lalloc_shrinker_exit();
 free_debugfs:
 	debugfs_remove_recursive(lalloc_debugfs);
+	lalloc_cpuhp_exit();
+free_classes:
 	lalloc_classes_exit();
 free_gstats:
 	free_percpu(lalloc_gstats);
@@ -66,6 +71,7 @@ static void __exit lalloc_exit(void)
 	debugfs_remove_recursive(lalloc_debugfs);
 	/* Deferred vmalloc frees still count in the stats freed below. */
 	lalloc_vmalloc_flush();
+	lalloc_cpuhp_exit();
 	lalloc_classes_exit();
 	free_percpu(lalloc_gstats);
 	pr_info("version %s unloaded\n", LALLOC_VERSION);

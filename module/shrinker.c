@@ -26,7 +26,8 @@ unsigned long lalloc_shrink_scan(struct shrinker *shrink,
 	unsigned int i;
 
 	lalloc_gstat_inc(shrinker_scans);
-	lalloc_drain_all();
+	/* Reclaim may run under the CPU hotplug lock: no lalloc_drain_all(). */
+	lalloc_drain_online();
 	for (i = 0; i < LALLOC_NR_CLASSES && freed < sc->nr_to_scan; i++)
 		freed += lalloc_release_empty(&lalloc_caches[i],
 					      sc->nr_to_scan - freed);

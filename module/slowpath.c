@@ -8,6 +8,8 @@
  * spinlock, which only this file takes. Free slots are chained through
  * their first word.
  */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/kmemleak.h>
 #include <linux/slab.h>
@@ -244,7 +246,8 @@ static unsigned long detach_empty(struct lalloc_cache *s, unsigned long keep,
 /**
  * lalloc_flush() - return the @n oldest objects of a per-CPU stack to their slabs
  * @s: the cache
- * @c: this CPU's stack, locked by the caller with interrupts off
+ * @c: this CPU's stack, locked by the caller with interrupts off; or the
+ *	stack of a CPU that is not running, with interrupts off
  * @n: how many (at most c->count)
  * @to_free: receives empty slabs beyond the number kept, for the caller to
  *	free with lalloc_free_slabs() once it has dropped its locks
@@ -338,7 +341,7 @@ unsigned long lalloc_reclaimable_pages(void)
 	return pages;
 }
 
-/* Flush every per-CPU stack of this CPU back to the slabs (IPI or exit). */
+/* Flush every per-CPU stack of this CPU back to the slabs (IPI). */
 static void drain_this_cpu(void *unused)
 {
 	unsigned int i;
@@ -359,14 +362,108 @@ static void drain_this_cpu(void *unused)
 	}
 }
 
+/*
+ * Flush the stacks of @cpu, which is not running: nothing else touches
+ * them, so their local lock is not taken (it is @cpu's, not ours), but
+ * interrupts go off for the cache lock as lalloc_flush() expects.
+ */
+static void drain_offline_cpu(unsigned int cpu)
+{
+	unsigned int i;
+
+	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
+		struct lalloc_cache *s = &lalloc_caches[i];
+		struct lalloc_cpu_cache *c;
+		unsigned long flags;
+		LIST_HEAD(to_free);
+
+		if (!s->cpu)
+			continue;
+		c = per_cpu_ptr(s->cpu, cpu);
+		if (!c->count)
+			continue;
+		local_irq_save(flags);
+		lalloc_flush(s, c, c->count, &to_free);
+		local_irq_restore(flags);
+		lalloc_free_slabs(s, &to_free);
+	}
+}
+
 /**
- * lalloc_drain_all() - empty the per-CPU stacks of every CPU
+ * lalloc_drain_online() - empty the per-CPU stacks of every online CPU
+ *
+ * Takes no CPU hotplug lock, so that the shrinker may call it from reclaim
+ * (which can run inside a hotplug callback that holds that lock). A CPU
+ * that goes offline meanwhile is drained by lalloc_cpu_dead(); the IPIs
+ * of on_each_cpu() complete before a CPU can die.
  *
  * Context: process context, interrupts on (it waits for every CPU).
  */
-void lalloc_drain_all(void)
+void lalloc_drain_online(void)
 {
 	on_each_cpu(drain_this_cpu, NULL, 1);
+}
+
+/**
+ * lalloc_drain_all() - empty the per-CPU stacks of every CPU
+ *
+ * Online CPUs drain their own stacks; the stacks of offline CPUs, which
+ * lalloc_cpu_dead() has normally emptied already, are flushed from here.
+ * The CPU hotplug lock keeps the set of online CPUs fixed meanwhile.
+ *
+ * Context: process context, interrupts on, not in reclaim.
+ */
+void lalloc_drain_all(void)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	on_each_cpu(drain_this_cpu, NULL, 1);
+	for_each_possible_cpu(cpu)
+		if (!cpu_online(cpu))
+			drain_offline_cpu(cpu);
+	cpus_read_unlock();
+}
+
+/*
+ * The teardown of a dynamic PREPARE state runs on a control CPU once the
+ * CPU is dead, as SLUB's slub_cpu_dead(): objects parked on its stacks go
+ * back to their slabs, and surplus empty slabs to the page allocator.
+ */
+static int lalloc_cpu_dead(unsigned int cpu)
+{
+	drain_offline_cpu(cpu);
+	return 0;
+}
+
+static enum cpuhp_state lalloc_cpuhp_state;
+
+/**
+ * lalloc_cpuhp_init() - drain every CPU that goes offline from now on
+ *
+ * Return: 0, or a negative errno when no hotplug state is left.
+ */
+int lalloc_cpuhp_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "lalloc:dead",
+					NULL, lalloc_cpu_dead);
+	if (ret < 0)
+		return ret;
+	lalloc_cpuhp_state = ret;
+	return 0;
+}
+
+/**
+ * lalloc_cpuhp_exit() - remove the hotplug callback of lalloc_cpuhp_init()
+ *
+ * Waits for a callback that is running; lalloc_drain_all() covers CPUs
+ * that go offline after it.
+ */
+void lalloc_cpuhp_exit(void)
+{
+	cpuhp_remove_state_nocalls(lalloc_cpuhp_state);
 }
 
 /**
