@@ -351,6 +351,41 @@ static void alloc_wrong_kind_free(struct kunit *test)
 	lalloc_free(v, vm);
 }
 
+#define INIT_OBJS	512
+
+/* A kernel-half address: what a neighbour's address in a slot would be. */
+static bool kernel_half(unsigned long v)
+{
+	return (long)v < 0;
+}
+
+/*
+ * Fresh objects from new and partial slabs carry nothing of the freelist:
+ * their first word is never the address of another slot. (Only the first
+ * word: without init_on_alloc the rest of a fresh slab is what the page
+ * allocator left there.)
+ */
+static void alloc_no_freelist_address(struct kunit *test)
+{
+	struct lalloc_layout l = L(64, 8);
+	void **p = kunit_kcalloc(test, INIT_OBJS, sizeof(void *), GFP_KERNEL);
+	unsigned int i, leaked = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	lalloc_shrink_all();
+	for (i = 0; i < INIT_OBJS; i++) {
+		p[i] = lalloc_alloc(l, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		if (kernel_half(*(unsigned long *)p[i]))
+			leaked++;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, leaked, 0U,
+			    "%u of %u fresh objects begin with a kernel address",
+			    leaked, INIT_OBJS);
+	for (i = 0; i < INIT_OBJS; i++)
+		lalloc_free(p[i], l);
+}
+
 static struct kunit_case alloc_cases[] = {
 	KUNIT_CASE(alloc_wrong_kind_free),
 	KUNIT_CASE_PARAM(alloc_grid, grid_gen_params),
@@ -363,6 +398,7 @@ static struct kunit_case alloc_cases[] = {
 	KUNIT_CASE(alloc_vmalloc),
 	KUNIT_CASE(alloc_huge_fails),
 	KUNIT_CASE(alloc_origin),
+	KUNIT_CASE(alloc_no_freelist_address),
 	{}
 };
 

@@ -6,7 +6,8 @@
  * many of their slots are out of the slab: live or parked in a per-CPU
  * stack. The lists, the slab freelists and the counts are under the cache's
  * spinlock, which only this file takes. Free slots are chained through
- * their first word.
+ * their first word, which is cleared when a slot leaves its slab: no
+ * object is ever handed out holding a kernel address.
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
@@ -66,11 +67,13 @@ static void slab_relist(struct lalloc_cache *s, struct lalloc_slab *slab)
 	slab->state = state;
 }
 
+/* Take a free slot off @slab's freelist, wiping the freelist word. */
 static void *slab_pop(struct lalloc_slab *slab)
 {
 	void *obj = slab->freelist;
 
 	slab->freelist = get_freeptr(obj);
+	set_freeptr(obj, NULL);
 	slab->inuse++;
 	return obj;
 }
