@@ -386,6 +386,100 @@ static void alloc_no_freelist_address(struct kunit *test)
 		lalloc_free(p[i], l);
 }
 
+static const struct lalloc_layout init_layouts[] = {
+	{ 8, 8 }, { 64, 8 }, { 100, 4 }, { 1000, 8 }, { 4097, 64 },
+};
+
+/*
+ * Fill @n objects of @l, free them (most go back to their slabs through
+ * full per-CPU stacks), allocate @n again and count those that are not all
+ * zero; with @reused_only, only objects that a previous user filled count.
+ */
+static void refill_check_zero(struct kunit *test, struct lalloc_layout l,
+			      unsigned int n, bool reused_only,
+			      unsigned int *dirty, unsigned int *reused)
+{
+	void **p = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	void **q = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	unsigned int i, j;
+	size_t usable;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	for (i = 0; i < n; i++) {
+		p[i] = lalloc_alloc(l, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		usable = lalloc_usable_size(p[i], l);
+		memset(p[i], 0xa5, usable);
+	}
+	for (i = 0; i < n; i++)
+		lalloc_free(p[i], l);
+	for (i = 0; i < n; i++) {
+		bool was_used = false;
+
+		q[i] = lalloc_alloc(l, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, q[i]);
+		for (j = 0; j < n && !was_used; j++)
+			was_used = q[i] == p[j];
+		if (was_used)
+			(*reused)++;
+		if (reused_only && !was_used)
+			continue;
+		usable = lalloc_usable_size(q[i], l);
+		if (memchr_inv(q[i], 0, usable))
+			(*dirty)++;
+	}
+	for (i = 0; i < n; i++)
+		lalloc_free(q[i], l);
+	kunit_kfree(test, p);
+	kunit_kfree(test, q);
+}
+
+/* init_on_alloc: every object reads zero, whatever its last user wrote. */
+static void alloc_init_on_alloc(struct kunit *test)
+{
+	unsigned int i, dirty = 0, reused = 0;
+
+	if (!want_init_on_alloc(0))
+		kunit_skip(test, "init_on_alloc is off (boot with init_on_alloc=1)");
+	for (i = 0; i < ARRAY_SIZE(init_layouts); i++)
+		refill_check_zero(test, init_layouts[i], 200, false, &dirty, &reused);
+	KUNIT_EXPECT_GT(test, reused, 0U);
+	KUNIT_EXPECT_EQ_MSG(test, dirty, 0U, "%u objects not zeroed", dirty);
+}
+
+/*
+ * init_on_free: a freed object is zeroed at once (checked where it is
+ * parked on this CPU's stack), and every reused object reads zero.
+ */
+static void alloc_init_on_free(struct kunit *test)
+{
+	struct lalloc_layout l = L(256, 8);
+	unsigned int i, dirty = 0, reused = 0;
+	size_t usable;
+	void *p;
+
+	if (!want_init_on_free())
+		kunit_skip(test, "init_on_free is off (boot with init_on_free=1)");
+	for (i = 0; i < ARRAY_SIZE(init_layouts); i++)
+		refill_check_zero(test, init_layouts[i], 200, true, &dirty, &reused);
+	KUNIT_EXPECT_GT(test, reused, 0U);
+	KUNIT_EXPECT_EQ_MSG(test, dirty, 0U, "%u reused objects not zeroed", dirty);
+
+	/* Stay on one CPU: the freed object stays on its stack, untouched. */
+	migrate_disable();
+	lalloc_shrink_all();
+	p = lalloc_alloc(l, GFP_KERNEL);
+	if (p) {
+		usable = lalloc_usable_size(p, l);
+		memset(p, 0xa5, usable);
+		lalloc_free(p, l);
+		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, usable));
+	}
+	migrate_enable();
+	KUNIT_EXPECT_NOT_NULL(test, p);
+}
+
 static struct kunit_case alloc_cases[] = {
 	KUNIT_CASE(alloc_wrong_kind_free),
 	KUNIT_CASE_PARAM(alloc_grid, grid_gen_params),
@@ -399,6 +493,8 @@ static struct kunit_case alloc_cases[] = {
 	KUNIT_CASE(alloc_huge_fails),
 	KUNIT_CASE(alloc_origin),
 	KUNIT_CASE(alloc_no_freelist_address),
+	KUNIT_CASE(alloc_init_on_alloc),
+	KUNIT_CASE(alloc_init_on_free),
 	{}
 };
 

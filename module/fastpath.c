@@ -11,6 +11,11 @@
  * "of this CPU", and their slab is found from the address when they go back.
  * An empty stack is refilled from the cache's slabs and a full one flushed
  * to them (slowpath.c); only those take the cache's spinlock.
+ *
+ * The kernel's init_on_alloc and init_on_free apply as in SLUB: with the
+ * first every object is zeroed when it is allocated, with the second when
+ * it is freed, before it goes anywhere. Both are static keys: when they
+ * are off the paths test nothing more than __GFP_ZERO.
  */
 #include <linux/export.h>
 #include <linux/sched/mm.h>
@@ -56,7 +61,7 @@ static noinline void *alloc_unusual(struct lalloc_layout l, gfp_t gfp,
 	}
 	if (lalloc_should_fail(gfp))
 		return NULL;
-	/* Pages and vmalloc honour __GFP_ZERO themselves. */
+	/* Pages and vmalloc honour __GFP_ZERO and init_on_* themselves. */
 	return lalloc_large_alloc(l, gfp, origin);
 }
 
@@ -148,7 +153,8 @@ static __always_inline void *alloc_inline(struct lalloc_layout l, gfp_t gfp,
 		if (origin)
 			*origin = LALLOC_ORIGIN_CPU_CACHE;
 	}
-	if (unlikely(gfp & __GFP_ZERO))
+	/* __GFP_ZERO, or init_on_alloc: the whole slot, not just l.size. */
+	if (unlikely(want_init_on_alloc(gfp)))
 		memset(obj, 0, s->slot_size);
 	return obj;
 }
@@ -167,6 +173,10 @@ static noinline void *timed_alloc(struct lalloc_layout l, gfp_t gfp,
  * lalloc_alloc() - allocate a block for a layout
  * @l: size and alignment; size 0 gives a zero-size block
  * @gfp: allocation flags (GFP_KERNEL, GFP_ATOMIC, ... ; __GFP_ZERO zeroes)
+ *
+ * The block is zeroed when @gfp has __GFP_ZERO or the kernel runs with
+ * init_on_alloc; otherwise it holds what its last user left there (never
+ * lalloc's own bookkeeping).
  *
  * Context: any context @gfp allows, hard and soft interrupts included.
  * Return: a block aligned to @l.align holding at least @l.size bytes, or
@@ -290,6 +300,9 @@ static __always_inline void free_inline(void *p, struct lalloc_layout l)
 		return;
 	}
 	s = slab->cache;
+	/* init_on_free: nothing of the block outlives the free. */
+	if (want_init_on_free())
+		memset(p, 0, s->slot_size);
 	local_lock_irqsave(&s->cpu->lock, flags);
 	c = this_cpu_ptr(s->cpu);
 	if (unlikely(c->count >= s->cpu_limit)) {
@@ -318,7 +331,8 @@ static noinline void timed_free(void *p, struct lalloc_layout l)
  *
  * The owning cache is found from @p's address, so a block shrunk in place
  * is freed with its new layout. An invalid @l frees nothing and is counted
- * in the invalid_layouts statistic.
+ * in the invalid_layouts statistic. With the kernel's init_on_free the
+ * block is zeroed first.
  *
  * Context: any context.
  */
