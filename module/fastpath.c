@@ -28,6 +28,22 @@
 
 #define LALLOC_ZST_BASE	0xdead000000000000UL
 
+/*
+ * want_init_on_alloc() and want_init_on_free(), with the branches laid out
+ * for the options off whatever the kernel's default (static_branch_maybe()
+ * makes a default-on option cost a jump on every call when it is off).
+ */
+static __always_inline bool lalloc_init_on_alloc(gfp_t gfp)
+{
+	return static_branch_unlikely(&init_on_alloc) ||
+	       unlikely(gfp & __GFP_ZERO);
+}
+
+static __always_inline bool lalloc_init_on_free(void)
+{
+	return static_branch_unlikely(&init_on_free);
+}
+
 /**
  * lalloc_zst() - the pointer a zero-size layout of alignment @align gets
  * @align: a power of two
@@ -154,7 +170,7 @@ static __always_inline void *alloc_inline(struct lalloc_layout l, gfp_t gfp,
 			*origin = LALLOC_ORIGIN_CPU_CACHE;
 	}
 	/* __GFP_ZERO, or init_on_alloc: the whole slot, not just l.size. */
-	if (unlikely(want_init_on_alloc(gfp)))
+	if (lalloc_init_on_alloc(gfp))
 		memset(obj, 0, s->slot_size);
 	return obj;
 }
@@ -277,14 +293,42 @@ static noinline void free_slow(struct lalloc_cache *s, void *p, size_t size)
 	lalloc_free_slabs(s, &to_free);
 }
 
+/* Push @p onto this CPU's stack of @s, flushing the stack if it is full. */
+static __always_inline void cpu_push(struct lalloc_cache *s, void *p,
+				     size_t size)
+{
+	struct lalloc_cpu_cache *c;
+	unsigned long flags;
+
+	local_lock_irqsave(&s->cpu->lock, flags);
+	c = this_cpu_ptr(s->cpu);
+	if (unlikely(c->count >= s->cpu_limit)) {
+		local_unlock_irqrestore(&s->cpu->lock, flags);
+		free_slow(s, p, size);
+		return;
+	}
+	c->objs[c->count++] = p;
+	c->stat.fast_frees++;
+	c->stat.requested_bytes -= size;
+	local_unlock_irqrestore(&s->cpu->lock, flags);
+}
+
+/*
+ * init_on_free: nothing of the block outlives the free. Out of line, so
+ * that the fast path keeps nothing live across the memset().
+ */
+static noinline void free_zeroed(struct lalloc_cache *s, void *p, size_t size)
+{
+	memset(p, 0, s->slot_size);
+	cpu_push(s, p, size);
+}
+
 /* The fast path of lalloc_free(). */
 static __always_inline void free_inline(void *p, struct lalloc_layout l)
 {
 	size_t mask = l.align - 1, padded;
 	struct lalloc_slab *slab;
 	struct lalloc_cache *s;
-	struct lalloc_cpu_cache *c;
-	unsigned long flags;
 
 	padded = (l.size + mask) & ~mask;
 	if (unlikely(!p || (l.align & mask) || padded - 1 >= LALLOC_MAX_SLOT)) {
@@ -300,20 +344,11 @@ static __always_inline void free_inline(void *p, struct lalloc_layout l)
 		return;
 	}
 	s = slab->cache;
-	/* init_on_free: nothing of the block outlives the free. */
-	if (want_init_on_free())
-		memset(p, 0, s->slot_size);
-	local_lock_irqsave(&s->cpu->lock, flags);
-	c = this_cpu_ptr(s->cpu);
-	if (unlikely(c->count >= s->cpu_limit)) {
-		local_unlock_irqrestore(&s->cpu->lock, flags);
-		free_slow(s, p, l.size);
+	if (lalloc_init_on_free()) {
+		free_zeroed(s, p, l.size);
 		return;
 	}
-	c->objs[c->count++] = p;
-	c->stat.fast_frees++;
-	c->stat.requested_bytes -= l.size;
-	local_unlock_irqrestore(&s->cpu->lock, flags);
+	cpu_push(s, p, l.size);
 }
 
 static noinline void timed_free(void *p, struct lalloc_layout l)
