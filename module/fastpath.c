@@ -195,6 +195,8 @@ static noinline void *timed_alloc(struct lalloc_layout l, gfp_t gfp,
  * lalloc's own bookkeeping).
  *
  * Context: any context @gfp allows, hard and soft interrupts included.
+ * Blocks past 4 MiB come from vmalloc and need a @gfp that may sleep: a
+ * non-blocking request for one gets NULL.
  * Return: a block aligned to @l.align holding at least @l.size bytes, or
  * NULL when memory is short or @l is not a valid layout.
  */

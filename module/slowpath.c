@@ -482,6 +482,8 @@ unsigned long lalloc_shrink_all(void)
 	lalloc_drain_all();
 	for (i = 0; i < LALLOC_NR_CLASSES; i++)
 		pages += lalloc_release_empty(&lalloc_caches[i], ULONG_MAX);
+	/* vmalloc blocks freed where sleeping was not allowed, still mapped. */
+	lalloc_vmalloc_flush();
 	return pages;
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_shrink_all);
