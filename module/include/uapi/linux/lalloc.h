@@ -28,7 +28,8 @@
  *   ENOSPC     the global live byte or live handle limit reached
  *   ERANGE     READ/WRITE range outside [0, size) of the block
  *   EFAULT     a user buffer cannot be read or written
- *   EBUSY      SET_BACKEND after the first successful allocation of this file
+ *   EBUSY      SET_BACKEND once an ALLOC of this file has allocated a block
+ *              (also one undone because its handle could not be written back)
  *   ENOTTY     unknown command
  *   EINTR      a fatal signal came while waiting for a block or copying
  *              (only a process being killed sees it)
