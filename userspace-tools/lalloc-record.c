@@ -285,8 +285,11 @@ int main(int argc, char **argv)
 	if (r == 2) {
 		/* nothing to say beyond check_file's message */
 	} else if (t.lines == 0) {
-		fprintf(stderr, "%s: %s: nothing recorded (is %s dynamically linked?)\n",
-			prog, out, argv[optind]);
+		if (WIFEXITED(status) && (WEXITSTATUS(status) == 126 || WEXITSTATUS(status) == 127))
+			; /* could not run it: said so */
+		else
+			fprintf(stderr, "%s: %s: nothing recorded (is %s dynamically linked?)\n",
+				prog, out, argv[optind]);
 	} else {
 		int kids = child_traces(out, NULL, NULL);
 
