@@ -60,7 +60,7 @@ reload device_mode=0606
 expect "node 0606" "$(stat -c '%a' /dev/lalloc)" 606
 expect "warnings after 0606" "$(warned)" $((w0 + 2))
 # Load-only: sysfs refuses the write.
-if echo 0666 > $P/device_mode 2>/dev/null; then fail "device_mode writable at run time"; fi
+if (echo 0666 > $P/device_mode) 2>/dev/null; then fail "device_mode writable at run time"; fi
 reload
 
 # The limits at run time. An out-of-range write fails and keeps the value.
