@@ -16,10 +16,12 @@
  */
 #include <linux/cdev.h>
 #include <linux/compat.h>
+#include <linux/cred.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -29,33 +31,152 @@
 #include "device.h"
 #include "internal.h"
 
+/*
+ * Module parameters. Each is checked as it is set, at load or through
+ * sysfs: a value out of range is refused with EINVAL (a load with it fails)
+ * rather than masked or clamped.
+ */
 static unsigned int device_mode = 0600;
-module_param(device_mode, uint, 0444);
-MODULE_PARM_DESC(device_mode, "Permissions of /dev/lalloc (default 0600)");
+
+/* Permission bits only; 0 is refused: devtmpfs would make it 0600. */
+static int device_mode_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_uint_minmax(val, kp, 1, 0777);
+
+	if (ret)
+		return ret;
+	if (device_mode & 0077)
+		pr_warn("device_mode=0%o: /dev/lalloc is open to users other than root\n",
+			device_mode);
+	return 0;
+}
+
+static int device_mode_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "0%o\n", *(unsigned int *)kp->arg);
+}
+
+static const struct kernel_param_ops device_mode_ops = {
+	.set = device_mode_set,
+	.get = device_mode_get,
+};
+module_param_cb(device_mode, &device_mode_ops, &device_mode, 0444);
+MODULE_PARM_DESC(device_mode,
+		 "Permissions of /dev/lalloc, 01 to 0777 (default 0600; a warning if group or others get any)");
 
 static unsigned int device_gid;
-module_param(device_gid, uint, 0444);
-MODULE_PARM_DESC(device_gid, "Group owning /dev/lalloc (default 0, root)");
+static kgid_t device_kgid = GLOBAL_ROOT_GID;
+
+static int device_gid_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int gid;
+	kgid_t kgid;
+	int ret = kstrtouint(val, 0, &gid);
+
+	if (ret)
+		return ret;
+	kgid = make_kgid(current_user_ns(), gid);
+	if (!gid_valid(kgid))
+		return -EINVAL;
+	device_gid = gid;
+	device_kgid = kgid;
+	return 0;
+}
+
+static const struct kernel_param_ops device_gid_ops = {
+	.set = device_gid_set,
+	.get = param_get_uint,
+};
+module_param_cb(device_gid, &device_gid_ops, &device_gid, 0444);
+MODULE_PARM_DESC(device_gid,
+		 "Group owning /dev/lalloc, a gid valid in the loader's namespace (default 0, root)");
+
+/*
+ * The limits on what userspace holds. A 0 means the same kind of thing for
+ * each: a per-file limit of 0 is no limit of its own (only the global one
+ * applies); a global limit of 0 is the automatic default (half of RAM for
+ * bytes, see total_limit(); LALLOC_AUTO_HANDLES for handles). sysfs shows
+ * the value as set; charge() and charge_handle() read the limit it makes.
+ */
+#define LALLOC_AUTO_HANDLES	(1U << 20)
 
 static unsigned int max_handles_per_file = 1U << 20;
-module_param(max_handles_per_file, uint, 0644);
-MODULE_PARM_DESC(max_handles_per_file,
-		 "Live handles one open file may hold (default 1048576; EDQUOT past it)");
-
+static unsigned int max_handles_total = 1U << 20;
 static unsigned long max_bytes_per_file = 512UL << 20;
-module_param(max_bytes_per_file, ulong, 0644);
-MODULE_PARM_DESC(max_bytes_per_file,
-		 "Live bytes one open file may hold (default 512 MiB; EDQUOT past it)");
-
 static unsigned long max_bytes_total;
-module_param(max_bytes_total, ulong, 0644);
+
+struct limit_param {
+	unsigned long set;	/* as set; what sysfs shows */
+	unsigned long zero;	/* the limit a 0 stands for */
+	unsigned long max;	/* the largest value accepted */
+	unsigned int *limit_u;	/* the limit in force: one of these two */
+	unsigned long *limit_ul;
+};
+
+static int limit_set(const char *val, const struct kernel_param *kp)
+{
+	struct limit_param *p = kp->arg;
+	unsigned long v;
+	int ret = kstrtoul(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v > p->max)
+		return -EINVAL;
+	p->set = v;
+	if (!v)
+		v = p->zero;
+	if (p->limit_u)
+		WRITE_ONCE(*p->limit_u, v);
+	else
+		WRITE_ONCE(*p->limit_ul, v);
+	return 0;
+}
+
+static int limit_get(char *buf, const struct kernel_param *kp)
+{
+	const struct limit_param *p = kp->arg;
+
+	return sysfs_emit(buf, "%lu\n", p->set);
+}
+
+static const struct kernel_param_ops limit_ops = {
+	.set = limit_set,
+	.get = limit_get,
+};
+
+static struct limit_param handles_per_file_param = {
+	.set = 1U << 20, .zero = UINT_MAX, .max = UINT_MAX,
+	.limit_u = &max_handles_per_file,
+};
+module_param_cb(max_handles_per_file, &limit_ops, &handles_per_file_param, 0644);
+MODULE_PARM_DESC(max_handles_per_file,
+		 "Live handles one open file may hold (default 1048576; 0: no limit of its own; EDQUOT past it)");
+
+static struct limit_param handles_total_param = {
+	.set = 1U << 20, .zero = LALLOC_AUTO_HANDLES, .max = UINT_MAX,
+	.limit_u = &max_handles_total,
+};
+module_param_cb(max_handles_total, &limit_ops, &handles_total_param, 0644);
+MODULE_PARM_DESC(max_handles_total,
+		 "Live handles all open files together may hold (default 1048576; 0: 1048576; ENOSPC past it)");
+
+static struct limit_param bytes_per_file_param = {
+	.set = 512UL << 20, .zero = ULONG_MAX, .max = ULONG_MAX,
+	.limit_ul = &max_bytes_per_file,
+};
+module_param_cb(max_bytes_per_file, &limit_ops, &bytes_per_file_param, 0644);
+MODULE_PARM_DESC(max_bytes_per_file,
+		 "Live bytes one open file may hold (default 512 MiB; 0: no limit of its own; EDQUOT past it)");
+
+/* total_limit() turns 0 into half of RAM as it reads it: RAM may change. */
+static struct limit_param bytes_total_param = {
+	.set = 0, .zero = 0, .max = ULONG_MAX,
+	.limit_ul = &max_bytes_total,
+};
+module_param_cb(max_bytes_total, &limit_ops, &bytes_total_param, 0644);
 MODULE_PARM_DESC(max_bytes_total,
 		 "Live bytes all open files together may hold (default 0: half of RAM; ENOSPC past it)");
-
-static unsigned int max_handles_total = 1U << 20;
-module_param(max_handles_total, uint, 0644);
-MODULE_PARM_DESC(max_handles_total,
-		 "Live handles all open files together may hold (default 1048576; ENOSPC past it)");
 
 static atomic_long_t device_bytes = ATOMIC_LONG_INIT(0);
 static atomic_t device_handles = ATOMIC_INIT(0);
@@ -552,9 +673,9 @@ static char *lalloc_devnode(LALLOC_DEVNODE_CONST struct device *dev,
 			    umode_t *mode, kuid_t *uid, kgid_t *gid)
 {
 	if (mode)
-		*mode = device_mode & 0777;
+		*mode = device_mode;
 	if (gid)
-		*gid = KGIDT_INIT(device_gid);
+		*gid = device_kgid;
 	return NULL;
 }
 

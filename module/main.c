@@ -15,9 +15,21 @@ struct lalloc_global_stats __percpu *lalloc_gstats;
 /* /sys/kernel/debug/lalloc/: fault injection and the fast-path benchmark. */
 static struct dentry *lalloc_debugfs;
 
-module_param_named(empty_slabs_kept, lalloc_empty_slabs_kept, uint, 0644);
+/* Past this, kept slabs would be a cache of their own: the shrinker's job. */
+#define LALLOC_EMPTY_SLABS_KEPT_MAX	1024
+
+static int empty_slabs_kept_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, LALLOC_EMPTY_SLABS_KEPT_MAX);
+}
+
+static const struct kernel_param_ops empty_slabs_kept_ops = {
+	.set = empty_slabs_kept_set,
+	.get = param_get_uint,
+};
+module_param_cb(empty_slabs_kept, &empty_slabs_kept_ops, &lalloc_empty_slabs_kept, 0644);
 MODULE_PARM_DESC(empty_slabs_kept,
-		 "Empty slabs each cache keeps for reuse before giving them back to the page allocator (default 1; the shrinker frees them all)");
+		 "Empty slabs each cache keeps for reuse before giving them back to the page allocator, 0 to 1024 (default 1; the shrinker frees them all)");
 
 static int __init lalloc_init(void)
 {

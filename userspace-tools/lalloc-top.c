@@ -3,12 +3,14 @@
  * lalloc-top: a slabtop-like live view of lalloc's caches.
  *
  * Reads the STATS ioctl of /dev/lalloc, or /proc/lalloc/ when the device
- * cannot be opened (it is root-only by default; /proc/lalloc is not).
+ * cannot be opened (it is root-only by default; /proc/lalloc is not). For
+ * tests, --proc-dir reads the same two files from another directory.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <ncurses.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,6 +24,12 @@
 #include <linux/lalloc.h>
 
 #define MAX_CACHES 256
+
+/* -d: seconds between samples. Below the minimum the view is a busy loop. */
+#define DELAY_MIN 0.1
+#define DELAY_MAX 3600.0
+
+static const char *proc_dir = "/proc/lalloc";
 
 struct snapshot {
 	struct lalloc_stats g;
@@ -74,8 +82,11 @@ static int read_proc_stats(struct lalloc_stats *g)
 	};
 	char name[64];
 	unsigned long long v;
-	FILE *f = fopen("/proc/lalloc/stats", "r");
+	char path[4096];
+	FILE *f;
 
+	snprintf(path, sizeof(path), "%s/stats", proc_dir);
+	f = fopen(path, "r");
 	if (!f)
 		return -errno;
 	memset(g, 0, sizeof(*g));
@@ -103,10 +114,12 @@ static int read_proc_caches(struct snapshot *s)
 #undef C32
 	};
 	int map[64];
-	char line[2048];
-	FILE *f = fopen("/proc/lalloc/caches", "r");
+	char line[2048], path[4096];
+	FILE *f;
 	int ncols = 0;
 
+	snprintf(path, sizeof(path), "%s/caches", proc_dir);
+	f = fopen(path, "r");
 	if (!f)
 		return -errno;
 	s->n = 0;
@@ -158,7 +171,7 @@ static int take(int fd, struct snapshot *s)
 	ret = read_proc_stats(&s->g);
 	if (!ret)
 		ret = read_proc_caches(s);
-	s->source = "/proc/lalloc";
+	s->source = proc_dir;
 	return ret;
 }
 
@@ -326,12 +339,67 @@ static void print_json(const struct snapshot *s, const struct snapshot *prev)
 	printf("]}\n");
 }
 
+/* One line of text at row y, clipped to the terminal's width. */
+static void put_line(int y, const char *text, size_t len)
+{
+	mvaddnstr(y, 0, text, len < (size_t)COLS ? (int)len : COLS);
+}
+
+static const char footer[] = " a:active h:held f:frag r:rate s:size  z:all caches  q:quit";
+
+/*
+ * The whole screen for one sample. The footer keeps the last line; the
+ * header, the column titles and the rows take what is above it, in that
+ * order, so on a short terminal rows go first, then header lines. The
+ * footer is drawn first: nothing after it may reach its line.
+ */
+static void draw(const struct snapshot *cur, const struct snapshot *prev, bool all)
+{
+	static struct row rows[MAX_CACHES];
+	char buf[1024];
+	int last = LINES - 1, y = 0;
+	unsigned int n = make_rows(cur, prev, rows, all);
+	const char *line = buf;
+
+	erase();
+	if (last < 0 || COLS <= 0) {
+		refresh();
+		return;
+	}
+	put_line(last, footer, strlen(footer));
+	format_header(buf, sizeof(buf), cur);
+	while (*line && y < last) {
+		const char *nl = strchrnul(line, '\n');
+
+		put_line(y++, line, nl - line);
+		line = *nl ? nl + 1 : nl;
+	}
+	/* A blank line under the header when there is room for it. */
+	if (LINES > 10)
+		y++;
+	if (y < last) {
+		snprintf(buf, sizeof(buf), HEADER_FMT, "CACHE", "ACTIVE", "OBJS", "PER",
+			 "PG", "REQUESTED", "HELD", "FRAG", "USE", "ALLOC/S");
+		attron(A_REVERSE);
+		put_line(y++, buf, strcspn(buf, "\n"));
+		attroff(A_REVERSE);
+	}
+	for (unsigned int i = 0; i < n && y < last; i++) {
+		format_row(buf, sizeof(buf), &rows[i]);
+		put_line(y++, buf, strcspn(buf, "\n"));
+	}
+	refresh();
+}
+
+/*
+ * Samples every @delay seconds; keys and resizes redraw the last sample in
+ * between and never move the next one.
+ */
 static int run_curses(int fd, double delay, bool all)
 {
 	static struct snapshot snaps[2];
-	static struct row rows[MAX_CACHES];
 	struct snapshot *cur = &snaps[0], *prev = NULL;
-	char buf[1024];
+	double next = 0;
 
 	if (!initscr()) {
 		fprintf(stderr, "lalloc-top: cannot start the terminal UI (try -o)\n");
@@ -339,35 +407,33 @@ static int run_curses(int fd, double delay, bool all)
 	}
 	cbreak();
 	noecho();
+	keypad(stdscr, TRUE);
 	curs_set(0);
-	timeout((int)(delay * 1000));
 	for (;;) {
-		unsigned int n;
-		int ch, y;
+		double left = next - now();
+		int ch;
 
-		if (take(fd, cur)) {
-			endwin();
-			fprintf(stderr, "lalloc-top: lalloc stopped answering (unloaded?)\n");
-			return 1;
+		if (left <= 0) {
+			if (next) {
+				prev = cur;
+				cur = cur == &snaps[0] ? &snaps[1] : &snaps[0];
+			}
+			if (take(fd, cur)) {
+				endwin();
+				fprintf(stderr, "lalloc-top: lalloc stopped answering (unloaded?)\n");
+				return 1;
+			}
+			/* Late (a stopped process): the next sample a full delay on. */
+			next = next && next + delay > cur->when ? next + delay : cur->when + delay;
+			draw(cur, prev, all);
+			continue;
 		}
-		n = make_rows(cur, prev, rows, all);
-		erase();
-		format_header(buf, sizeof(buf), cur);
-		mvaddstr(0, 0, buf);
-		attron(A_REVERSE);
-		snprintf(buf, sizeof(buf), HEADER_FMT, "CACHE", "ACTIVE", "OBJS", "PER",
-			 "PG", "REQUESTED", "HELD", "FRAG", "USE", "ALLOC/S");
-		mvaddstr(4, 0, buf);
-		attroff(A_REVERSE);
-		for (y = 0; y < (int)n && y + 5 < LINES - 1; y++) {
-			format_row(buf, sizeof(buf), &rows[y]);
-			mvaddstr(y + 5, 0, buf);
-		}
-		mvaddstr(LINES - 1, 0,
-			 " a:active h:held f:frag r:rate s:size  z:all caches  q:quit");
-		refresh();
+		/* Round up: waking early would only come back here. */
+		timeout((int)(left * 1000) + 1);
 		ch = getch();
 		switch (ch) {
+		case ERR:
+			continue;
 		case 'q':
 		case 'Q':
 			endwin();
@@ -378,9 +444,10 @@ static int run_curses(int fd, double delay, bool all)
 		case 'r': sort_key = SORT_RATE; break;
 		case 's': sort_key = SORT_SIZE; break;
 		case 'z': all = !all; break;
+		case KEY_RESIZE: break;	/* ncurses has the new LINES and COLS */
+		default: continue;
 		}
-		prev = cur;
-		cur = cur == &snaps[0] ? &snaps[1] : &snaps[0];
+		draw(cur, prev, all);
 	}
 }
 
@@ -389,19 +456,49 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lalloc-top [-d SECONDS] [-s KEY] [-o] [--json] [-a] [--proc]\n"
 		"A live view of lalloc's slab caches, like slabtop.\n\n"
-		"  -d, --delay SECONDS  refresh interval (default 1)\n"
+		"  -d, --delay SECONDS  refresh interval, 0.1 to 3600 (default 1)\n"
 		"  -s, --sort KEY       active (default), held, frag, rate or size\n"
 		"  -o, --once           print one plain-text table and exit\n"
 		"  -j, --json           print one JSON document and exit\n"
 		"  -a, --all            show caches that were never used too\n"
 		"  -p, --proc           read /proc/lalloc instead of the device\n"
+		"      --proc-dir DIR   read DIR/stats and DIR/caches instead (for tests)\n"
 		"  -h, --help           this text\n\n"
 		"Rates need two samples: with -o or --json, one is taken DELAY apart.\n"
 		"Keys while running: a h f r s sort, z all caches, q quit.\n");
 }
 
+/*
+ * Seconds for -d: the whole argument a finite number in range. strtod
+ * alone takes "1abc" as 1 and "nan", which no range check can refuse.
+ */
+static int parse_seconds(const char *arg, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (end == arg || *end || errno || !isfinite(v) || v < DELAY_MIN || v > DELAY_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void sleep_for(double seconds)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)seconds,
+		.tv_nsec = (long)((seconds - (time_t)seconds) * 1e9),
+	};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
 int main(int argc, char **argv)
 {
+	enum { OPT_PROC_DIR = 256 };
 	static const struct option opts[] = {
 		{ "delay", required_argument, NULL, 'd' },
 		{ "sort", required_argument, NULL, 's' },
@@ -409,20 +506,22 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "proc", no_argument, NULL, 'p' },
+		{ "proc-dir", required_argument, NULL, OPT_PROC_DIR },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	static struct snapshot a, b;
 	bool once = false, json = false, all = false, proc = false;
+	char stats_path[4096];
 	double delay = 1;
-	int c, fd = -1;
+	int c, ret, fd = -1;
 
 	while ((c = getopt_long(argc, argv, "d:s:ojaph", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			delay = atof(optarg);
-			if (delay <= 0 || delay > 3600) {
-				fprintf(stderr, "lalloc-top: bad delay '%s'\n", optarg);
+			if (parse_seconds(optarg, &delay)) {
+				fprintf(stderr, "lalloc-top: -d takes seconds from %g to %g, not '%s'\n",
+					DELAY_MIN, DELAY_MAX, optarg);
 				return 2;
 			}
 			break;
@@ -443,13 +542,26 @@ int main(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'a': all = true; break;
 		case 'p': proc = true; break;
+		case OPT_PROC_DIR:
+			if (!*optarg) {
+				fprintf(stderr, "lalloc-top: --proc-dir takes a directory\n");
+				return 2;
+			}
+			proc_dir = optarg;
+			proc = true;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
+	if (optind < argc) {
+		fprintf(stderr, "lalloc-top: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
 
-	if (access("/proc/lalloc/stats", R_OK)) {
-		fprintf(stderr, "lalloc-top: lalloc is not loaded (no /proc/lalloc/stats)\n");
+	snprintf(stats_path, sizeof(stats_path), "%s/stats", proc_dir);
+	if (access(stats_path, R_OK)) {
+		fprintf(stderr, "lalloc-top: lalloc is not loaded (no %s)\n", stats_path);
 		return 1;
 	}
 	if (!proc)
@@ -457,12 +569,13 @@ int main(int argc, char **argv)
 	if (!once && !json)
 		return run_curses(fd, delay, all);
 
-	if (take(fd, &a)) {
+	ret = take(fd, &a);
+	if (ret) {
 		fprintf(stderr, "lalloc-top: cannot read lalloc's statistics: %s\n",
-			strerror(errno));
+			strerror(-ret));
 		return 1;
 	}
-	usleep((useconds_t)(delay * 1e6));
+	sleep_for(delay);
 	if (take(fd, &b)) {
 		fprintf(stderr, "lalloc-top: lalloc stopped answering\n");
 		return 1;
