@@ -573,7 +573,7 @@ int out_plot(const struct path_result *const *runs, size_t n, const char *dir)
 			if (s->op == OP_GROW || s->op == OP_SHRINK)
 				model += s->old_bytes < s->new_bytes ? s->old_bytes : s->new_bytes;
 			measured += g->ran ? g->steps[i].copied : 0;
-			fprintf(f, "%llu %llu %llu %llu %llu %llu\n", U(s->pushed + s->fill), U(s->new_cap),
+			fprintf(f, "%llu %llu %llu %llu %llu %llu\n", U(s->pushed), U(s->new_cap),
 				U(s->new_bytes), U(g->ran ? g->steps[i].usable : 0), U(model), U(measured));
 		}
 		if (fclose(f))
@@ -584,8 +584,8 @@ int out_plot(const struct path_result *const *runs, size_t n, const char *dir)
 	if (!f)
 		goto fail;
 	fprintf(f, "# gnuplot script written by lalloc-path: run it in this directory.\n"
-		"set terminal png size 1000,650 font \",11\"\nset key left top\nset grid\n"
-		"set xlabel \"elements pushed\"\nset format y \"%%.0s%%c\"\n");
+		"set terminal png size 1000,700 font \",11\"\nset key below\nset grid\n"
+		"set xlabel \"elements pushed\"\nset format y \"%%.1s%%c\"\n");
 	static const struct { const char *out, *ylabel, *logscale; int col; const char *with; } charts[] = {
 		{ "capacity.png", "capacity (elements)", "", 2, "steps" },
 		{ "held.png", "bytes held (glibc usable size)", "", 4, "steps" },
