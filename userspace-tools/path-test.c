@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "path_growth.h"
 
@@ -156,7 +157,12 @@ static void test_tool(void)
 	CHECK(run(TOOL " --mallopt foo=1 2> /dev/null") == 2, "bad knob");
 	CHECK(run(TOOL " --bogus 2> /dev/null") == 2, "unknown option");
 	CHECK(run(TOOL " --count 2>&1 | wc -l | grep -qx 1") == 0, "one-line error");
-	verdict("lalloc-path: JSON, dot, --version, bad arguments exit 2");
+	if (access("/dev/lalloc", F_OK)) {
+		CHECK(run(TOOL " --kernel-only --count 10 2> /dev/null") == 3, "--kernel-only, no device");
+		CHECK(run(TOOL " --quiet --count 10 | grep -q '^note: /dev/lalloc: .*kernel half skipped$'") == 0,
+		      "no device: a note");
+	}
+	verdict("lalloc-path: JSON, dot, --version, bad arguments exit 2, no device exit 3");
 }
 
 int main(void)
