@@ -37,7 +37,7 @@ struct glibc_step {
 };
 
 /* /proc/vmstat counters, deltas per phase. */
-enum vm_counter { VM_PGALLOC_NORMAL, VM_PGFAULT, VM_PGFREE, NR_VM };
+enum vm_counter { VM_PGALLOC_NORMAL, VM_PGALLOC_DMA32, VM_PGFAULT, VM_PGFREE, NR_VM };
 
 struct glibc_run {
 	bool ran;

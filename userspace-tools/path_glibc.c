@@ -201,6 +201,7 @@ static void child(const struct plan *p, const struct mallopt_knobs *k, int wfd)
 
 static const char *const vm_keys[NR_VM] = {
 	[VM_PGALLOC_NORMAL] = "\npgalloc_normal ",
+	[VM_PGALLOC_DMA32] = "\npgalloc_dma32 ",	/* a small guest's memory is all DMA32 */
 	[VM_PGFAULT] = "\npgfault ",
 	[VM_PGFREE] = "\npgfree ",
 };

@@ -162,9 +162,9 @@ void out_trace(const struct path_result *r)
 		printf("note: %s\n", r->kernel_note);
 	printf("%-50s", "program (Vec)");
 	if (g)
-		printf("| %-16s| %-34s| %-14s", "allocator: glibc", "system calls", "pages: faults");
+		printf("| %-16s| %-34s| %-15s", "allocator: glibc", "system calls", "pages: faults");
 	if (l)
-		printf("| %-31s| %-11s", "kernel: lalloc", "pages");
+		printf("| %-31s| %-12s", "kernel: lalloc", "pages");
 	if (km)
 		printf("| %s", "kernel: kmalloc");
 	printf("\n%5s %-6s %-6s %9s %9s %9s ", "#", "phase", "op", "len", "cap", "bytes");
@@ -258,8 +258,10 @@ void out_summary(const struct path_result *r)
 	for (int ph = 0; ph < NR_PHASES; ph++)
 		for (int v = 0; v < NR_VM; v++)
 			vmt[v] += r->glibc.vm[ph][v];
-	row("vmstat pgalloc_normal/pgfault/pgfree", ran[0] ? (snprintf(a, sizeof(a), "%llu/%llu/%llu",
-	    U(vmt[0]), U(vmt[1]), U(vmt[2])), a) : "-", "-", "-");
+	row("vmstat pgalloc normal+dma32", ran[0] ? (snprintf(a, sizeof(a), "%llu+%llu",
+	    U(vmt[VM_PGALLOC_NORMAL]), U(vmt[VM_PGALLOC_DMA32])), a) : "-", "-", "-");
+	row("vmstat pgfault / pgfree", ran[0] ? (snprintf(a, sizeof(a), "%llu / %llu",
+	    U(vmt[VM_PGFAULT]), U(vmt[VM_PGFREE])), a) : "-", "-", "-");
 	row("from per-cpu cache / partial slab", "-",
 	    ran[1] ? (snprintf(b, sizeof(b), "%llu / %llu", U(hs[1].origins[LALLOC_ORIGIN_CPU_CACHE]),
 			       U(hs[1].origins[LALLOC_ORIGIN_PARTIAL_SLAB])), b) : "-", "-");
@@ -388,9 +390,11 @@ void out_json(const struct path_result *r)
 			       U(g->sc_count[k]), U(g->sc_bytes[k]));
 		printf("},\n \"vmstat\":{");
 		for (int ph = 0; ph < NR_PHASES; ph++)
-			printf("%s\"%s\":{\"pgalloc_normal\":%llu,\"pgfault\":%llu,\"pgfree\":%llu}",
+			printf("%s\"%s\":{\"pgalloc_normal\":%llu,\"pgalloc_dma32\":%llu,"
+			       "\"pgfault\":%llu,\"pgfree\":%llu}",
 			       ph ? "," : "", phase_name(ph), U(g->vm[ph][VM_PGALLOC_NORMAL]),
-			       U(g->vm[ph][VM_PGFAULT]), U(g->vm[ph][VM_PGFREE]));
+			       U(g->vm[ph][VM_PGALLOC_DMA32]), U(g->vm[ph][VM_PGFAULT]),
+			       U(g->vm[ph][VM_PGFREE]));
 		printf("},\n \"steps\":[\n");
 		for (size_t i = 0; i < p->nr; i++) {
 			const struct glibc_step *s = &g->steps[i];
