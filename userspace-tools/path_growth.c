@@ -25,6 +25,8 @@ int growth_parse(const char *s, struct growth *g)
 		*g = (struct growth){ .kind = GROWTH_PLUS1 };
 		return 0;
 	}
+	if (!(*s >= '0' && *s <= '9'))
+		return -1;
 	f = strtod(s, &end);
 	if (end == s || *end || !(f > 1.0) || f > 16.0)
 		return -1;
