@@ -111,7 +111,12 @@ static int run_kernel(struct path_result *r, bool kernel_only)
 	}
 	if (ret)
 		return 1;
-	return kern_run(r->plan, LALLOC_BACKEND_KMALLOC, &r->kmalloc) ? 1 : 0;
+	/*
+	 * kmalloc failing where lalloc did not (past its largest block) is a
+	 * result: its columns stop there.
+	 */
+	ret = kern_run(r->plan, LALLOC_BACKEND_KMALLOC, &r->kmalloc);
+	return ret < 0 || (ret && !r->kmalloc.nr_done) ? 1 : 0;
 }
 
 int main(int argc, char **argv)

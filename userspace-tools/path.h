@@ -67,6 +67,8 @@ struct kern_run {
 	bool ran;
 	uint32_t backend;		/* LALLOC_BACKEND_* */
 	struct kern_step *steps;
+	size_t nr_done;			/* steps run: all of them unless one failed */
+	char error[128];		/* the failed step, or "" */
 	uint64_t page_calls[16];	/* page-allocator calls by order */
 	uint64_t held_start, held_peak, held_end;	/* STATS held_bytes */
 };
@@ -84,7 +86,7 @@ int glibc_run(const struct plan *p, const struct mallopt_knobs *k, struct glibc_
 int mallopt_parse(const char *s, struct mallopt_knobs *k);
 const char *sc_name(enum sc_kind k);
 
-/* path_kernel.c: 0; -ENOENT etc. when the device cannot be opened; -1 otherwise. */
+/* path_kernel.c: 0; -errno when the device cannot be opened; 1 when a step failed. */
 int kern_run(const struct plan *p, uint32_t backend, struct kern_run *out);
 const char *origin_name(uint32_t origin);
 

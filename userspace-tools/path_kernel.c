@@ -90,13 +90,13 @@ int kern_run(const struct plan *p, uint32_t backend, struct kern_run *out)
 	out->steps = path_map(p->nr * sizeof(*out->steps));
 	if (!out->steps) {
 		close(fd);
-		return -1;
+		return 1;
 	}
 	ret = read_stats(fd, &before);
 	if (ret) {
 		fprintf(stderr, "lalloc-path: STATS: %s\n", strerror(-ret));
 		close(fd);
-		return -1;
+		return 1;
 	}
 	out->held_start = out->held_peak = before.held_bytes;
 	for (size_t i = 0; i < p->nr; i++) {
@@ -132,11 +132,13 @@ int kern_run(const struct plan *p, uint32_t backend, struct kern_run *out)
 			break;
 		}
 		if (ret) {
-			fprintf(stderr, "lalloc-path: %s %s to %llu bytes: %s\n",
-				backend ? "kmalloc" : "lalloc", what,
-				(unsigned long long)s->new_bytes, strerror(-ret));
+			snprintf(out->error, sizeof(out->error), "%s %s to %llu bytes: %s",
+				 backend ? "kmalloc" : "lalloc", what,
+				 (unsigned long long)s->new_bytes, strerror(-ret));
+			fprintf(stderr, "lalloc-path: %s\n", out->error);
 			break;
 		}
+		out->nr_done = i + 1;
 		k->copied = k->moved ? (s->old_bytes < s->new_bytes ? s->old_bytes : s->new_bytes) : 0;
 		if (handle) {
 			memset(&info, 0, sizeof(info));
@@ -178,6 +180,7 @@ int kern_run(const struct plan *p, uint32_t backend, struct kern_run *out)
 	if (!read_stats(fd, &after))
 		out->held_end = after.held_bytes;
 	close(fd);
-	out->ran = !ret;
-	return ret ? -1 : 0;
+	/* A failed step ends the run; the steps before it are results. */
+	out->ran = !ret || out->nr_done;
+	return ret ? 1 : 0;
 }

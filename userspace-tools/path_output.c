@@ -84,7 +84,7 @@ static void sum_kern(const struct path_result *r, const struct kern_run *k, stru
 	const struct plan *p = r->plan;
 
 	memset(h, 0, sizeof(*h));
-	for (size_t i = 0; i < p->nr; i++) {
+	for (size_t i = 0; i < k->nr_done; i++) {
 		const struct kern_step *s = &k->steps[i];
 		enum step_op op = p->steps[i].op;
 
@@ -201,7 +201,9 @@ void out_trace(const struct path_result *r)
 			printf("| %5s %-8s %-16s| +%-4llu -%-4llu ", cls, verdict(s->op, k->moved), org,
 			       U(k->pages_taken), U(k->pages_returned));
 		}
-		if (km) {
+		if (km && i >= r->kmalloc.nr_done) {
+			printf("| %9s %-8s", "-", i == r->kmalloc.nr_done ? "failed" : "-");
+		} else if (km) {
 			const struct kern_step *k = &r->kmalloc.steps[i];
 
 			printf("| %9llu %-8s", U(k->usable), verdict(s->op, k->moved));
@@ -284,6 +286,9 @@ void out_summary(const struct path_result *r)
 #undef ROW3
 	if (r->kernel_note)
 		printf("note: %s\n", r->kernel_note);
+	if (r->kmalloc.error[0])
+		printf("note: %s: the kmalloc column stops at step %zu of %zu\n", r->kmalloc.error,
+		       r->kmalloc.nr_done, p->nr);
 }
 
 /* ---- JSON ---- */
@@ -328,8 +333,13 @@ static void json_kern(const char *name, const struct path_result *r, const struc
 	       U(k->held_start), U(k->held_peak), U(k->held_end));
 	for (int o = 0; o < 16; o++)
 		printf("%s%llu", o ? "," : "", U(k->page_calls[o]));
-	printf("],\n \"steps\":[\n");
-	for (size_t i = 0; i < p->nr; i++) {
+	printf("],\n \"error\":");
+	if (k->error[0])
+		printf("\"%s\",", k->error);
+	else
+		printf("null,");
+	printf("\n \"steps\":[\n");
+	for (size_t i = 0; i < k->nr_done; i++) {
 		const struct kern_step *s = &k->steps[i];
 
 		printf("  {\"index\":%zu,\"op\":\"%s\",\"moved\":%s,\"usable\":%llu,\"origin\":\"%s\","
@@ -339,7 +349,7 @@ static void json_kern(const char *name, const struct path_result *r, const struc
 		       p->steps[i].op == OP_FREE ? "-" : origin_name(s->origin),
 		       p->steps[i].op == OP_FREE ? "-" : kind_name(s->kind), s->slab_order,
 		       s->class_slot, U(s->copied), (long long)s->held_delta, U(s->pages_taken),
-		       U(s->pages_returned), i + 1 < p->nr ? "," : "");
+		       U(s->pages_returned), i + 1 < k->nr_done ? "," : "");
 	}
 	printf(" ]},\n");
 }
@@ -529,7 +539,7 @@ int out_dot(const struct path_result *r, const char *file)
 		sum_kern(r, &r->kmalloc, &h);
 		fprintf(f, "\tkmalloc [label=\"kmalloc backend\\n%llu moved, %llu bytes copied\\npeak usable %llu\"];\n",
 			U(h.moves), U(h.copied), U(h.held_peak));
-		fprintf(f, "\tdev -> kmalloc [label=\"%zu\"];\n", p->nr);
+		fprintf(f, "\tdev -> kmalloc [label=\"%zu\"];\n", r->kmalloc.nr_done);
 	}
 	fprintf(f, "}\n");
 	if (fclose(f)) {
