@@ -1,5 +1,6 @@
 #!/bin/sh
-# Guest side of `make demo`: lalloc at work, then its statistics.
+# Guest side of `make demo`: one Vec's reallocations down every layer
+# (glibc and its system calls, lalloc, kmalloc), then lalloc's statistics.
 set -e
 section() { printf '\n==== %s ====\n' "$*"; }
 
@@ -8,15 +9,16 @@ dmesg | grep 'lalloc: version'
 ls -l /dev/lalloc
 ls /proc/lalloc
 
-section "A Vec<u64x3> (24 bytes, align 8) growing to 100000 elements, through lalloc"
-lalloc-vec --elem 24 --align 8 --count 100000 --shrink
+section "A Vec<[u64; 3]> (24 bytes, align 8) growing to 100000 elements: glibc, lalloc, kmalloc"
+lalloc-path --elem 24:8 --count 100000 --cycles 2 --dot /tmp/path.dot
 
-section "The same Vec through kmalloc (krealloc)"
-lalloc-vec --elem 24 --align 8 --count 100000 --shrink --backend kmalloc
+section "A Vec of 64-byte-aligned 320-byte records (aligned_alloc past 16), summary"
+lalloc-path --elem 320:64 --count 300 --quiet
 
-section "A Vec of 64-byte-aligned 320-byte records, lalloc then kmalloc"
-lalloc-vec --elem 320 --align 64 --count 300
-lalloc-vec --elem 320 --align 64 --count 300 --backend kmalloc
+# The graph of the first Vec, both halves, for scripts/demo to render.
+echo '---- BEGIN path.dot ----'
+cat /tmp/path.dot
+echo '---- END path.dot ----'
 
 section "lalloc-top -o (after the Vecs were freed: what the caches kept)"
 lalloc-top -o -d 0.2

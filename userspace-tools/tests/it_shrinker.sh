@@ -4,8 +4,8 @@
 set -e
 stat() { awk -v k="$1" '$1 == k { print $2 }' /proc/lalloc/stats; }
 echo 20 > /sys/module/lalloc/parameters/empty_slabs_kept
-lalloc-vec -n 200000 > /dev/null
-lalloc-vec -e 320 -a 64 -n 5000 > /dev/null
+lalloc-path --kernel-only --quiet --count 200000 > /dev/null
+lalloc-path --kernel-only --quiet --elem 320:64 --count 5000 > /dev/null
 test "$(stat active_objs)" = 0
 test "$(stat held_bytes)" -gt 0
 scans=$(stat shrinker_scans)
