@@ -4,7 +4,9 @@
  * exactly the expected amount, per cache and globally, and the counts stay
  * exact when every CPU allocates and frees at once.
  */
+#include <linux/delay.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 
 #include "lalloc_test.h"
 
@@ -137,10 +139,180 @@ static void stats_exact_under_concurrency(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c1.requested_bytes, c0.requested_bytes);
 }
 
+/*
+ * Reads and resets racing allocations on every CPU. Every operation is
+ * announced in a shared count before it is made, so a counter read since
+ * the test's first reset can never exceed the announced count, and never
+ * wraps. Between two reads of one thread with no reset in between, no
+ * counter decreases.
+ */
+#define RACE_ROUNDS	3000
+#define RACE_BATCH	8
+#define RACE_WRAP	(1ULL << 62)
+#define RACE_STALL_US	200
+#define RACE_READS	16
+
+struct race_ctx {
+	struct lalloc_cache *s;
+	atomic64_t allocs, frees;	/* announced, since the first reset */
+	atomic_t resets_started, resets_done;
+	atomic_t stall_cpu;		/* where the second thread runs, or -1 */
+	atomic_t bad;
+	atomic64_t first_bad;		/* the first value that failed a check */
+	atomic_t first_line;
+};
+
+static void race_bad(struct race_ctx *ctx, u64 v, int line)
+{
+	if (atomic_inc_return(&ctx->bad) == 1) {
+		atomic64_set(&ctx->first_bad, v);
+		atomic_set(&ctx->first_line, line);
+	}
+}
+
+#define RACE_CHECK(ctx, cond, v)			\
+	do {						\
+		if (!(cond))				\
+			race_bad(ctx, v, __LINE__);	\
+	} while (0)
+
+/* What one thread read last, and how many resets had finished before. */
+struct race_seen {
+	u64 allocs, frees, g_allocs, g_frees;
+	int done, g_done;	/* -1: nothing read yet */
+};
+
+static void race_read(struct race_ctx *ctx, struct race_seen *prev, bool global)
+{
+	struct lalloc_global_stats g = {};
+	struct lalloc_cache_stats r;
+	int done, started;
+	u64 a, f;
+
+	done = atomic_read_acquire(&ctx->resets_done);
+	if (global) {
+		lalloc_cache_record(ctx->s, &r);
+		lalloc_global_stats_read(&g);
+	} else {
+		struct lalloc_cpu_stats c;
+
+		/* The cheap read, so most of a thread's time is in one. */
+		lalloc_cache_stats_read(ctx->s, &c);
+		r.allocs = c.fast_allocs + c.slow_allocs;
+		r.frees = c.fast_frees + c.slow_frees;
+		r.slabs_allocated = c.slabs_allocated;
+	}
+	smp_rmb();	/* the stats, then the announced counts */
+	a = atomic64_read(&ctx->allocs);
+	f = atomic64_read(&ctx->frees);
+	started = atomic_read(&ctx->resets_started);
+
+	RACE_CHECK(ctx, r.allocs <= a && r.allocs < RACE_WRAP, r.allocs);
+	RACE_CHECK(ctx, r.frees <= f && r.frees < RACE_WRAP, r.frees);
+	RACE_CHECK(ctx, r.slabs_allocated < RACE_WRAP, r.slabs_allocated);
+	/* No reset began since the previous read began: nothing decreased. */
+	if (prev->done >= 0 && started == prev->done) {
+		RACE_CHECK(ctx, r.allocs >= prev->allocs, r.allocs);
+		RACE_CHECK(ctx, r.frees >= prev->frees, r.frees);
+	}
+	prev->allocs = r.allocs;
+	prev->frees = r.frees;
+	prev->done = done;
+	if (!global)
+		return;
+	RACE_CHECK(ctx, g.large_allocs <= a, g.large_allocs);
+	RACE_CHECK(ctx, g.large_frees <= f, g.large_frees);
+	RACE_CHECK(ctx, g.page_allocs[0] < RACE_WRAP, g.page_allocs[0]);
+	if (prev->g_done >= 0 && started == prev->g_done) {
+		RACE_CHECK(ctx, g.large_allocs >= prev->g_allocs, g.large_allocs);
+		RACE_CHECK(ctx, g.large_frees >= prev->g_frees, g.large_frees);
+	}
+	prev->g_allocs = g.large_allocs;
+	prev->g_frees = g.large_frees;
+	prev->g_done = done;
+}
+
+/*
+ * A reader interrupted for a while: an IPI that spins stretches whatever
+ * window of the read it lands in to longer than a reset takes.
+ */
+static void race_stall(void *unused)
+{
+	udelay(RACE_STALL_US);
+}
+
+static void race_ops(struct race_ctx *ctx, bool large)
+{
+	struct lalloc_layout l = L(3000, 8), big = L(100 * 1024, 8);
+	void *p[RACE_BATCH], *q = NULL;
+	int j;
+
+	for (j = 0; j < RACE_BATCH; j++) {
+		atomic64_inc_return(&ctx->allocs);
+		p[j] = lalloc_alloc(l, GFP_KERNEL);
+	}
+	if (large) {
+		atomic64_inc_return(&ctx->allocs);
+		q = lalloc_alloc(big, GFP_KERNEL);
+	}
+	for (j = 0; j < RACE_BATCH; j++) {
+		atomic64_inc_return(&ctx->frees);
+		lalloc_free(p[j], l);
+	}
+	if (q) {
+		atomic64_inc_return(&ctx->frees);
+		lalloc_free(q, big);
+	}
+}
+
+static void race_thread_fn(void *arg, unsigned int index)
+{
+	struct race_ctx *ctx = arg;
+	struct race_seen seen = { .done = -1, .g_done = -1 };
+	int i, j, stall;
+
+	if (index == 1)
+		atomic_set_release(&ctx->stall_cpu, raw_smp_processor_id());
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		if (index == 0 && (i & 1)) {
+			/* The reader stalls while this CPU allocates and resets. */
+			stall = atomic_read_acquire(&ctx->stall_cpu);
+			if (stall >= 0)
+				smp_call_function_single(stall, race_stall, NULL, 0);
+			race_ops(ctx, !(i % 16));
+			atomic_inc_return(&ctx->resets_started);
+			lalloc_stats_reset();
+			atomic_inc_return(&ctx->resets_done);
+		} else {
+			race_ops(ctx, !(i % 16));
+			for (j = 0; j < RACE_READS; j++)
+				race_read(ctx, &seen, !j && !(i % 8));
+		}
+		if (!(i % 64))
+			cond_resched();
+	}
+}
+
+static void stats_reads_race_resets(struct kunit *test)
+{
+	struct race_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->s = lalloc_cache_of(3000);
+	atomic_set(&ctx->stall_cpu, -1);
+	lalloc_stats_reset();
+	lalloc_test_on_each_cpu(test, race_thread_fn, ctx);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->bad), 0,
+			    "first bad value %llu (line %d)",
+			    (u64)atomic64_read(&ctx->first_bad),
+			    atomic_read(&ctx->first_line));
+}
+
 static struct kunit_case stats_cases[] = {
 	KUNIT_CASE(stats_known_sequence),
 	KUNIT_CASE(stats_reset_keeps_gauges),
 	KUNIT_CASE(stats_exact_under_concurrency),
+	KUNIT_CASE(stats_reads_race_resets),
 	{}
 };
 

@@ -7,16 +7,28 @@
  * objects and bytes, pages held) cannot. A reset does not touch the per-CPU
  * counters: it records their sums as a baseline that reads subtract, so
  * gauges derived from the raw sums stay exact.
+ *
+ * A counter is never below its baseline. The baselines change under
+ * base_seq, a seqcount tied to the reset mutex: a reader copies the
+ * baseline it subtracts whole (retrying if a reset wrote it meanwhile) and
+ * only then sums the per-CPU words. Every per-CPU word of a counter only
+ * grows, and the baseline was summed from the same words before the
+ * reader's copy, so each word the reader adds is at least what the
+ * baseline holds.
  */
 #include <linux/export.h>
 #include <linux/mutex.h>
+#include <linux/seqlock.h>
 #include <kunit/visibility.h>
 
 #include "internal.h"
 
 static DEFINE_MUTEX(lalloc_reset_lock);
+static seqcount_mutex_t base_seq = SEQCNT_MUTEX_ZERO(base_seq, &lalloc_reset_lock);
 static struct lalloc_cpu_stats cache_base[LALLOC_NR_CLASSES];
 static struct lalloc_global_stats global_base;
+/* A reset's new baselines, summed outside base_seq's write section. */
+static struct lalloc_cpu_stats cache_next[LALLOC_NR_CLASSES];
 
 atomic_long_t lalloc_held_pages = ATOMIC_LONG_INIT(0);
 static atomic_long_t held_pages_hwm = ATOMIC_LONG_INIT(0);
@@ -58,7 +70,7 @@ static void add_words(void *dst, const void *src, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		d[i] += v[i];
+		d[i] += READ_ONCE(v[i]);
 }
 
 static void sub_words(void *dst, const void *src, size_t n)
@@ -98,8 +110,15 @@ static void global_stats_raw(struct lalloc_global_stats *sum)
  */
 void lalloc_cache_stats_read(struct lalloc_cache *s, struct lalloc_cpu_stats *sum)
 {
+	struct lalloc_cpu_stats base;
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&base_seq);
+		base = cache_base[s - lalloc_caches];
+	} while (read_seqcount_retry(&base_seq, seq));
 	cache_stats_raw(s, sum);
-	sub_words(sum, &cache_base[s - lalloc_caches], NR_WORDS(*sum));
+	sub_words(sum, &base, NR_WORDS(*sum));
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_cache_stats_read);
 
@@ -109,8 +128,15 @@ EXPORT_SYMBOL_IF_KUNIT(lalloc_cache_stats_read);
  */
 void lalloc_global_stats_read(struct lalloc_global_stats *sum)
 {
+	struct lalloc_global_stats base;
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&base_seq);
+		base = global_base;
+	} while (read_seqcount_retry(&base_seq, seq));
 	global_stats_raw(sum);
-	sub_words(sum, &global_base, NR_WORDS(*sum));
+	sub_words(sum, &base, NR_WORDS(*sum));
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_global_stats_read);
 
@@ -126,23 +152,35 @@ static u64 cache_active(struct lalloc_cache *s)
 /**
  * lalloc_stats_reset() - zero every counter that is not a live gauge
  *
- * High-water marks restart from the current values.
+ * Counters restart from zero, per cache and globally; live gauges
+ * (active_objs, the byte figures) are left as they are. High-water marks
+ * restart from the current values. Reads running meanwhile see either the
+ * old baselines or the new ones, never a mix.
+ *
+ * Context: process context (takes a mutex).
  */
 void lalloc_stats_reset(void)
 {
+	struct lalloc_global_stats gnext;
 	unsigned int i;
 
 	mutex_lock(&lalloc_reset_lock);
 	/* A gauge's baseline stays zero: reads see it whole. */
 	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
-		cache_stats_raw(&lalloc_caches[i], &cache_base[i]);
-		cache_base[i].requested_bytes = 0;
+		cache_stats_raw(&lalloc_caches[i], &cache_next[i]);
+		cache_next[i].requested_bytes = 0;
 	}
-	global_stats_raw(&global_base);
-	global_base.large_pages = 0;
-	global_base.large_requested_bytes = 0;
-	global_base.vmalloc_bytes = 0;
-	global_base.vmalloc_requested_bytes = 0;
+	global_stats_raw(&gnext);
+	gnext.large_pages = 0;
+	gnext.large_requested_bytes = 0;
+	gnext.vmalloc_bytes = 0;
+	gnext.vmalloc_requested_bytes = 0;
+
+	write_seqcount_begin(&base_seq);
+	memcpy(cache_base, cache_next, sizeof(cache_base));
+	global_base = gnext;
+	write_seqcount_end(&base_seq);
+
 	atomic_long_set(&held_pages_hwm, atomic_long_read(&lalloc_held_pages));
 	atomic_long_set(&requested_hwm, 0);
 	mutex_unlock(&lalloc_reset_lock);
