@@ -19,6 +19,15 @@ static struct lalloc_stats *stats_snapshot(struct kunit *test)
 	return st;
 }
 
+/* Live objects of a cache, from a record. */
+static u64 cache_live(struct lalloc_cache *s)
+{
+	struct lalloc_cache_stats r;
+
+	lalloc_cache_record(s, &r);
+	return r.active_objs;
+}
+
 static void stats_known_sequence(struct kunit *test)
 {
 	struct lalloc_layout l = L(100, 8), big = L(20 * PAGE_SIZE + 1, 8);
@@ -308,11 +317,190 @@ static void stats_reads_race_resets(struct kunit *test)
 			    atomic_read(&ctx->first_line));
 }
 
+/*
+ * Gauges under cross-CPU frees: blocks allocated on the first CPU, freed on
+ * the second, the counters read on the others, each reader stalled now and
+ * then by an IPI so the handoffs run while it is half way through a sum.
+ * Summed in CPU order, such a sum sees the free and not the allocation; no
+ * read may ever show a live count or size below zero.
+ */
+#define XCPU_ROUNDS	6000
+
+struct xcpu_ctx {
+	struct lalloc_cache *s;
+	void *slot;		/* the block in flight, NULL when empty */
+	bool slot_big;
+	atomic_t done;
+	atomic_t reader_cpu;	/* a reader to stall, or -1 */
+	atomic_t stalled;	/* the reader is in xcpu_stall() */
+	atomic_t freed;		/* blocks the second CPU freed */
+	atomic_t bad;
+	atomic64_t first_bad;
+	atomic_t first_line;
+};
+
+static const struct lalloc_layout xcpu_small = { 600, 8 };
+static const struct lalloc_layout xcpu_big = { 100 * 1024, 8 };
+
+static void xcpu_bad(struct xcpu_ctx *ctx, u64 v, int line)
+{
+	if (atomic_inc_return(&ctx->bad) == 1) {
+		atomic64_set(&ctx->first_bad, v);
+		atomic_set(&ctx->first_line, line);
+	}
+}
+
+/* A u64 that is a negative count or size reads as more than 2^62. */
+#define XCPU_CHECK(ctx, v)					\
+	do {							\
+		u64 __v = (u64)(v);				\
+		if (__v >= RACE_WRAP)				\
+			xcpu_bad(ctx, __v, __LINE__);		\
+	} while (0)
+
+static void xcpu_stall(void *arg)
+{
+	struct xcpu_ctx *ctx = arg;
+
+	int target = atomic_read(&ctx->freed) + 1, us;
+
+	atomic_set_release(&ctx->stalled, 1);
+	/* Until the next block is allocated and freed, 10 ms at most. */
+	for (us = 0; us < 10000 && atomic_read_acquire(&ctx->freed) < target; us++)
+		udelay(1);
+}
+
+static void xcpu_produce(struct xcpu_ctx *ctx)
+{
+	int i, spins, stall;
+	bool big;
+	void *p;
+
+	for (i = 0; i < XCPU_ROUNDS; i++) {
+		/* Acquire: the freer's counting is done once the slot is empty. */
+		for (spins = 0; smp_load_acquire(&ctx->slot); spins++) {
+			cpu_relax();
+			if (!(spins % 1024))
+				cond_resched();
+		}
+		stall = atomic_read_acquire(&ctx->reader_cpu);
+		if (stall >= 0 && !(i % 8)) {
+			/* Allocate only once the reader is stalled. */
+			atomic_set(&ctx->stalled, 0);
+			smp_call_function_single(stall, xcpu_stall, ctx, 0);
+			while (!atomic_read_acquire(&ctx->stalled))
+				cpu_relax();
+		}
+		big = !(i % 16);
+		p = lalloc_alloc(big ? xcpu_big : xcpu_small, GFP_KERNEL);
+		if (!p) {
+			xcpu_bad(ctx, 0, __LINE__);
+			continue;
+		}
+		ctx->slot_big = big;
+		/* Release: the block and its kind, to the freer. */
+		smp_store_release(&ctx->slot, p);
+		if (!(i % 256))
+			cond_resched();
+	}
+	atomic_set_release(&ctx->done, 1);
+}
+
+static void xcpu_consume(struct xcpu_ctx *ctx)
+{
+	unsigned long spins = 0;
+	void *p;
+
+	for (;;) {
+		/* Acquire: pairs with the allocator's release of the block. */
+		p = smp_load_acquire(&ctx->slot);
+		if (p) {
+			lalloc_free(p, ctx->slot_big ? xcpu_big : xcpu_small);
+			atomic_inc_return(&ctx->freed);
+			/* Release: the free and its count, before the slot empties. */
+			smp_store_release(&ctx->slot, NULL);
+			continue;
+		}
+		if (atomic_read_acquire(&ctx->done) && !READ_ONCE(ctx->slot))
+			break;
+		cpu_relax();
+		if (!(++spins % 1024))
+			cond_resched();
+	}
+}
+
+static void xcpu_read(struct xcpu_ctx *ctx)
+{
+	struct lalloc_stats *st = kzalloc(sizeof(*st), GFP_KERNEL);
+	struct lalloc_global_stats g;
+	struct lalloc_cache_stats r;
+	struct lalloc_cpu_stats c;
+	unsigned long n;
+
+	for (n = 0; !atomic_read_acquire(&ctx->done); n++) {
+		lalloc_cache_stats_read(ctx->s, &c);
+		XCPU_CHECK(ctx, c.requested_bytes);
+		if (n % 64)
+			continue;
+		lalloc_cache_record(ctx->s, &r);
+		XCPU_CHECK(ctx, r.active_objs);
+		XCPU_CHECK(ctx, r.requested_bytes);
+		XCPU_CHECK(ctx, r.reserved_bytes);
+		lalloc_global_stats_read(&g);
+		XCPU_CHECK(ctx, g.large_pages);
+		XCPU_CHECK(ctx, g.large_requested_bytes);
+		if (st && !(n % 4096)) {
+			memset(st, 0, sizeof(*st));
+			lalloc_stats_fill(st);
+			XCPU_CHECK(ctx, st->active_objs);
+			XCPU_CHECK(ctx, st->requested_bytes);
+			XCPU_CHECK(ctx, st->large_bytes);
+			cond_resched();
+		}
+	}
+	kfree(st);
+}
+
+static void xcpu_thread_fn(void *arg, unsigned int index)
+{
+	struct xcpu_ctx *ctx = arg;
+
+	if (index == 0) {
+		xcpu_produce(ctx);
+	} else if (index == 1) {
+		xcpu_consume(ctx);
+	} else {
+		if (index == 2)
+			atomic_set_release(&ctx->reader_cpu, raw_smp_processor_id());
+		xcpu_read(ctx);
+	}
+}
+
+static void stats_gauges_cross_cpu_frees(struct kunit *test)
+{
+	struct xcpu_ctx *ctx;
+
+	if (num_online_cpus() < 3)
+		kunit_skip(test, "needs 3 CPUs: allocator, freer, reader");
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->s = lalloc_cache_of(lalloc_padded(xcpu_small));
+	atomic_set(&ctx->reader_cpu, -1);
+	/* Nothing of this cache live elsewhere: its true live count is 0 or 1. */
+	KUNIT_ASSERT_LE(test, cache_live(ctx->s), 0ULL);
+	lalloc_test_on_each_cpu(test, xcpu_thread_fn, ctx);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->bad), 0,
+			    "first bad value %llu (line %d)",
+			    (u64)atomic64_read(&ctx->first_bad),
+			    atomic_read(&ctx->first_line));
+}
+
 static struct kunit_case stats_cases[] = {
 	KUNIT_CASE(stats_known_sequence),
 	KUNIT_CASE(stats_reset_keeps_gauges),
 	KUNIT_CASE(stats_exact_under_concurrency),
 	KUNIT_CASE(stats_reads_race_resets),
+	KUNIT_CASE(stats_gauges_cross_cpu_frees),
 	{}
 };
 

@@ -8,13 +8,21 @@
  * counters: it records their sums as a baseline that reads subtract, so
  * gauges derived from the raw sums stay exact.
  *
- * A counter is never below its baseline. The baselines change under
- * base_seq, a seqcount tied to the reset mutex: a reader copies the
- * baseline it subtracts whole (retrying if a reset wrote it meanwhile) and
- * only then sums the per-CPU words. Every per-CPU word of a counter only
- * grows, and the baseline was summed from the same words before the
- * reader's copy, so each word the reader adds is at least what the
- * baseline holds.
+ * What a read guarantees, with allocations running on every CPU:
+ *
+ * - A counter is never below its baseline. The baselines change under
+ *   base_seq, a seqcount tied to the reset mutex: a reader copies the
+ *   baseline it subtracts whole (retrying if a reset wrote it meanwhile)
+ *   and only then sums the per-CPU words. Every per-CPU word only grows,
+ *   and the baseline was summed from the same words before the reader's
+ *   copy, so each word the reader adds is at least what the baseline holds.
+ * - active_objs is never negative: the frees are summed over every CPU
+ *   first, the allocations after (smp_rmb() between). A free counted in the
+ *   first pass happened after its allocation, which the second pass, later,
+ *   counts too.
+ * - Byte and page gauges are signed per-CPU sums: a block allocated on a
+ *   CPU already summed and freed on one not yet summed makes a sum too small
+ *   by its size, below zero when little is live. Reads clamp them at zero.
  */
 #include <linux/export.h>
 #include <linux/mutex.h>
@@ -83,7 +91,7 @@ static void sub_words(void *dst, const void *src, size_t n)
 		d[i] -= v[i];
 }
 
-static void cache_stats_raw(struct lalloc_cache *s, struct lalloc_cpu_stats *sum)
+static void cache_stats_pass(struct lalloc_cache *s, struct lalloc_cpu_stats *sum)
 {
 	unsigned int cpu;
 
@@ -93,7 +101,19 @@ static void cache_stats_raw(struct lalloc_cache *s, struct lalloc_cpu_stats *sum
 		add_words(sum, &per_cpu_ptr(s->cpu, cpu)->stat, NR_WORDS(*sum));
 }
 
-static void global_stats_raw(struct lalloc_global_stats *sum)
+/* Raw sums, frees taken before allocations: allocs >= frees. */
+static void cache_stats_raw(struct lalloc_cache *s, struct lalloc_cpu_stats *sum)
+{
+	struct lalloc_cpu_stats frees;
+
+	cache_stats_pass(s, &frees);
+	smp_rmb();	/* frees summed before allocs */
+	cache_stats_pass(s, sum);
+	sum->fast_frees = frees.fast_frees;
+	sum->slow_frees = frees.slow_frees;
+}
+
+static void global_stats_pass(struct lalloc_global_stats *sum)
 {
 	unsigned int cpu;
 
@@ -103,10 +123,27 @@ static void global_stats_raw(struct lalloc_global_stats *sum)
 		add_words(sum, per_cpu_ptr(lalloc_gstats, cpu), NR_WORDS(*sum));
 }
 
+static void global_stats_raw(struct lalloc_global_stats *sum)
+{
+	struct lalloc_global_stats frees;
+
+	global_stats_pass(&frees);
+	smp_rmb();	/* frees summed before allocs */
+	global_stats_pass(sum);
+	sum->large_frees = frees.large_frees;
+	sum->vmalloc_frees = frees.vmalloc_frees;
+}
+
+static s64 clamp_gauge(s64 v)
+{
+	return max_t(s64, v, 0);
+}
+
 /**
  * lalloc_cache_stats_read() - a cache's counters summed over all CPUs
  * @s: the cache
  * @sum: filled in; counters since the last reset, requested_bytes live
+ *	 (never negative: see the top of stats.c)
  */
 void lalloc_cache_stats_read(struct lalloc_cache *s, struct lalloc_cpu_stats *sum)
 {
@@ -119,12 +156,22 @@ void lalloc_cache_stats_read(struct lalloc_cache *s, struct lalloc_cpu_stats *su
 	} while (read_seqcount_retry(&base_seq, seq));
 	cache_stats_raw(s, sum);
 	sub_words(sum, &base, NR_WORDS(*sum));
+	sum->requested_bytes = clamp_gauge(sum->requested_bytes);
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_cache_stats_read);
 
+static void global_clamp(struct lalloc_global_stats *g)
+{
+	g->large_pages = clamp_gauge(g->large_pages);
+	g->large_requested_bytes = clamp_gauge(g->large_requested_bytes);
+	g->vmalloc_bytes = clamp_gauge(g->vmalloc_bytes);
+	g->vmalloc_requested_bytes = clamp_gauge(g->vmalloc_requested_bytes);
+}
+
 /**
  * lalloc_global_stats_read() - the global counters summed over all CPUs
- * @sum: filled in; counters since the last reset, gauges live
+ * @sum: filled in; counters since the last reset, gauges live (never
+ *	 negative: see the top of stats.c)
  */
 void lalloc_global_stats_read(struct lalloc_global_stats *sum)
 {
@@ -137,16 +184,14 @@ void lalloc_global_stats_read(struct lalloc_global_stats *sum)
 	} while (read_seqcount_retry(&base_seq, seq));
 	global_stats_raw(sum);
 	sub_words(sum, &base, NR_WORDS(*sum));
+	global_clamp(sum);
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_global_stats_read);
 
-/* Live objects of a cache: raw, never reset. */
-static u64 cache_active(struct lalloc_cache *s)
+/* Live objects of a cache from raw sums, never reset, never negative. */
+static u64 cache_active(const struct lalloc_cpu_stats *raw)
 {
-	struct lalloc_cpu_stats raw;
-
-	cache_stats_raw(s, &raw);
-	return raw.fast_allocs + raw.slow_allocs - raw.fast_frees - raw.slow_frees;
+	return raw->fast_allocs + raw->slow_allocs - raw->fast_frees - raw->slow_frees;
 }
 
 /**
@@ -167,10 +212,10 @@ void lalloc_stats_reset(void)
 	mutex_lock(&lalloc_reset_lock);
 	/* A gauge's baseline stays zero: reads see it whole. */
 	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
-		cache_stats_raw(&lalloc_caches[i], &cache_next[i]);
+		cache_stats_pass(&lalloc_caches[i], &cache_next[i]);
 		cache_next[i].requested_bytes = 0;
 	}
-	global_stats_raw(&gnext);
+	global_stats_pass(&gnext);
 	gnext.large_pages = 0;
 	gnext.large_requested_bytes = 0;
 	gnext.vmalloc_bytes = 0;
@@ -194,7 +239,7 @@ EXPORT_SYMBOL_IF_KUNIT(lalloc_stats_reset);
  */
 void lalloc_cache_record(struct lalloc_cache *s, struct lalloc_cache_stats *r)
 {
-	struct lalloc_cpu_stats c;
+	struct lalloc_cpu_stats c, raw;
 	unsigned long flags;
 
 	memset(r, 0, sizeof(*r));
@@ -214,7 +259,8 @@ void lalloc_cache_record(struct lalloc_cache *s, struct lalloc_cache_stats *r)
 	r->total_objs = s->total_objs;
 	spin_unlock_irqrestore(&s->lock, flags);
 
-	r->active_objs = cache_active(s);
+	cache_stats_raw(s, &raw);
+	r->active_objs = cache_active(&raw);
 	r->fast_allocs = c.fast_allocs;
 	r->fast_frees = c.fast_frees;
 	r->slow_allocs = c.slow_allocs;
