@@ -37,8 +37,13 @@ static void stats_known_sequence(struct kunit *test)
 	void *p[40], *q;
 	int i;
 
+	/* A quiet start: nothing cached per CPU, every counter at zero. */
+	lalloc_shrink_all();
+	lalloc_stats_reset();
 	lalloc_cache_record(s, &c0);
 	g0 = stats_snapshot(test);
+	KUNIT_EXPECT_EQ(test, c0.allocs, 0ULL);
+	KUNIT_EXPECT_EQ(test, g0->allocs, 0ULL);
 	for (i = 0; i < 40; i++) {
 		p[i] = lalloc_alloc(l, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p[i]);
@@ -53,7 +58,12 @@ static void stats_known_sequence(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c1.active_objs - c0.active_objs, 40ULL);
 	KUNIT_EXPECT_EQ(test, c1.requested_bytes - c0.requested_bytes, 4000ULL);
 	KUNIT_EXPECT_EQ(test, c1.reserved_bytes - c0.reserved_bytes, 40ULL * 104);
-	KUNIT_EXPECT_EQ(test, c1.fast_allocs + c1.slow_allocs, c1.allocs);
+	/* Counted against the 40 this test made, not against each other. */
+	KUNIT_EXPECT_EQ(test, c1.allocs, 40ULL);
+	KUNIT_EXPECT_EQ(test, c1.fast_allocs + c1.slow_allocs, 40ULL);
+	KUNIT_EXPECT_GE(test, c1.slow_allocs, 1ULL);	/* the drained stack missed */
+	KUNIT_EXPECT_EQ(test, g1->allocs, 41ULL);
+	KUNIT_EXPECT_EQ(test, g1->fast_allocs + g1->slow_allocs, 40ULL);
 	KUNIT_EXPECT_GE(test, c1.total_objs, c1.active_objs);
 	KUNIT_EXPECT_EQ(test, g1->allocs - g0->allocs, 41ULL);
 	KUNIT_EXPECT_EQ(test, g1->active_objs - g0->active_objs, 41ULL);
@@ -115,6 +125,93 @@ static void stats_reset_keeps_gauges(struct kunit *test)
 	g = stats_snapshot(test);
 	KUNIT_EXPECT_EQ(test, g->frees, 10ULL);
 	KUNIT_EXPECT_EQ(test, g->allocs, 0ULL);
+}
+
+/*
+ * A reset with slab objects, a page block and a vmalloc block live: every
+ * gauge as before, every counter (global and per cache) at zero, the
+ * frees after it counted from zero, and both high-water marks restarted
+ * from the values at the reset.
+ */
+static void stats_reset_large_vmalloc(struct kunit *test)
+{
+	struct lalloc_layout l = L(700, 8), big = L(100 * 1024, 8);
+	struct lalloc_layout huge = L(5 * 1024 * 1024, 8);
+	struct lalloc_cache *s = lalloc_cache_of(lalloc_padded(l));
+	struct lalloc_cache_stats c0, c1;
+	struct lalloc_stats *g0, *g1, *g2;
+	void *p[10], *q, *v;
+	unsigned int i;
+
+	lalloc_shrink_all();
+	for (i = 0; i < 10; i++) {
+		p[i] = lalloc_alloc(l, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	q = lalloc_alloc(big, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	v = lalloc_alloc(huge, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_TRUE(test, is_vmalloc_addr(v));
+	lalloc_cache_record(s, &c0);
+	g0 = stats_snapshot(test);
+	lalloc_stats_reset();
+	lalloc_cache_record(s, &c1);
+	g1 = stats_snapshot(test);
+
+	/* Gauges: untouched. */
+	KUNIT_EXPECT_EQ(test, g1->active_objs, g0->active_objs);
+	KUNIT_EXPECT_EQ(test, g1->requested_bytes, g0->requested_bytes);
+	KUNIT_EXPECT_EQ(test, g1->reserved_bytes, g0->reserved_bytes);
+	KUNIT_EXPECT_EQ(test, g1->held_bytes, g0->held_bytes);
+	KUNIT_EXPECT_EQ(test, g1->large_bytes, g0->large_bytes);
+	KUNIT_EXPECT_EQ(test, g1->vmalloc_bytes, g0->vmalloc_bytes);
+	KUNIT_EXPECT_GE(test, g1->large_bytes, (u64)PAGE_ALIGN(big.size));
+	KUNIT_EXPECT_GE(test, g1->vmalloc_bytes, (u64)huge.size);
+	KUNIT_EXPECT_EQ(test, c1.active_objs, c0.active_objs);
+	KUNIT_EXPECT_EQ(test, c1.requested_bytes, c0.requested_bytes);
+	KUNIT_EXPECT_GE(test, c1.requested_bytes, 7000ULL);
+	/* Counters: zero, globally and in the cache. */
+	KUNIT_EXPECT_EQ(test, g1->allocs, 0ULL);
+	KUNIT_EXPECT_EQ(test, g1->frees, 0ULL);
+	KUNIT_EXPECT_EQ(test, g1->fast_allocs + g1->slow_allocs, 0ULL);
+	KUNIT_EXPECT_EQ(test, g1->large_allocs, 0ULL);
+	KUNIT_EXPECT_EQ(test, g1->vmalloc_allocs, 0ULL);
+	for (i = 0; i < ARRAY_SIZE(g1->page_allocs); i++)
+		KUNIT_EXPECT_EQ(test, g1->page_allocs[i], 0ULL);
+	KUNIT_EXPECT_EQ(test, c1.allocs, 0ULL);
+	KUNIT_EXPECT_EQ(test, c1.frees, 0ULL);
+	KUNIT_EXPECT_EQ(test, c1.slabs_allocated, 0ULL);
+	KUNIT_EXPECT_EQ(test, c1.slabs_freed, 0ULL);
+	/* High-water marks: restarted from the values at the reset. */
+	KUNIT_EXPECT_EQ(test, g1->held_bytes_hwm, g1->held_bytes);
+	KUNIT_EXPECT_EQ(test, g1->requested_bytes_hwm, g1->requested_bytes);
+
+	/* Again, with no read between the reset and the frees. */
+	lalloc_stats_reset();
+	for (i = 0; i < 10; i++)
+		lalloc_free(p[i], l);
+	lalloc_free(q, big);
+	lalloc_free(v, huge);
+	g2 = stats_snapshot(test);
+	lalloc_cache_record(s, &c1);
+	KUNIT_EXPECT_EQ(test, g2->frees, 12ULL);
+	KUNIT_EXPECT_EQ(test, g2->allocs, 0ULL);
+	KUNIT_EXPECT_EQ(test, g2->large_frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, g2->vmalloc_frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, c1.frees, 10ULL);
+	KUNIT_EXPECT_EQ(test, g2->active_objs, g1->active_objs - 12);
+	KUNIT_EXPECT_EQ(test, g2->requested_bytes,
+			g1->requested_bytes - 7000 - big.size - huge.size);
+	KUNIT_EXPECT_EQ(test, g2->vmalloc_bytes, g1->vmalloc_bytes - PAGE_ALIGN(huge.size));
+	/* The marks keep the peak at the reset, which no read saw after it. */
+	KUNIT_EXPECT_EQ(test, g2->requested_bytes_hwm, g1->requested_bytes);
+	KUNIT_EXPECT_EQ(test, g2->held_bytes_hwm, g1->held_bytes);
+	KUNIT_EXPECT_LT(test, g2->held_bytes, g1->held_bytes);
+	lalloc_stats_reset();
+	g2 = stats_snapshot(test);
+	KUNIT_EXPECT_EQ(test, g2->held_bytes_hwm, g2->held_bytes);
+	KUNIT_EXPECT_EQ(test, g2->requested_bytes_hwm, g2->requested_bytes);
 }
 
 #define STATS_PER_THREAD 5000
@@ -498,6 +595,7 @@ static void stats_gauges_cross_cpu_frees(struct kunit *test)
 static struct kunit_case stats_cases[] = {
 	KUNIT_CASE(stats_known_sequence),
 	KUNIT_CASE(stats_reset_keeps_gauges),
+	KUNIT_CASE(stats_reset_large_vmalloc),
 	KUNIT_CASE(stats_exact_under_concurrency),
 	KUNIT_CASE(stats_reads_race_resets),
 	KUNIT_CASE(stats_gauges_cross_cpu_frees),

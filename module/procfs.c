@@ -43,7 +43,9 @@ static int stats_show(struct seq_file *m, void *v)
 	STAT(large_bytes);
 	STAT(vmalloc_bytes);
 	STAT(held_bytes_hwm);
-	STAT(requested_bytes_hwm);
+	/* Not a true high-water mark: the highest value a read computed. */
+	seq_printf(m, "requested_bytes_hwm_sampled %llu\n",
+		   (unsigned long long)st->requested_bytes_hwm);
 	STAT(active_objs);
 	STAT(allocs);
 	STAT(frees);

@@ -194,13 +194,30 @@ static u64 cache_active(const struct lalloc_cpu_stats *raw)
 	return raw->fast_allocs + raw->slow_allocs - raw->fast_frees - raw->slow_frees;
 }
 
+/* requested_bytes of lalloc_stats, summed now. */
+static u64 requested_now(void)
+{
+	struct lalloc_global_stats g;
+	struct lalloc_cpu_stats c;
+	u64 sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
+		cache_stats_pass(&lalloc_caches[i], &c);
+		sum += clamp_gauge(c.requested_bytes);
+	}
+	global_stats_pass(&g);
+	global_clamp(&g);
+	return sum + g.large_requested_bytes + g.vmalloc_requested_bytes;
+}
+
 /**
  * lalloc_stats_reset() - zero every counter that is not a live gauge
  *
  * Counters restart from zero, per cache and globally; live gauges
- * (active_objs, the byte figures) are left as they are. High-water marks
- * restart from the current values. Reads running meanwhile see either the
- * old baselines or the new ones, never a mix.
+ * (active_objs, the byte figures) are left as they are. Both high-water
+ * marks restart from the current values. Reads running meanwhile see
+ * either the old baselines or the new ones, never a mix.
  *
  * Context: process context (takes a mutex).
  */
@@ -227,7 +244,7 @@ void lalloc_stats_reset(void)
 	write_seqcount_end(&base_seq);
 
 	atomic_long_set(&held_pages_hwm, atomic_long_read(&lalloc_held_pages));
-	atomic_long_set(&requested_hwm, 0);
+	atomic_long_set(&requested_hwm, requested_now());
 	mutex_unlock(&lalloc_reset_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_stats_reset);
@@ -294,6 +311,10 @@ EXPORT_SYMBOL_IF_KUNIT(lalloc_pages_held);
 /**
  * lalloc_stats_fill() - the global figures, as userspace sees them
  * @st: filled in, except its caches array fields
+ *
+ * requested_bytes_hwm is sampled: the highest requested_bytes any call of
+ * this function computed since the last reset (which restarts it from the
+ * value then). Peaks between two reads are missed.
  */
 void lalloc_stats_fill(struct lalloc_stats *st)
 {
