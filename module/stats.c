@@ -246,6 +246,7 @@ void lalloc_stats_reset(void)
 	atomic_long_set(&held_pages_hwm, atomic_long_read(&lalloc_held_pages));
 	atomic_long_set(&requested_hwm, requested_now());
 	mutex_unlock(&lalloc_reset_lock);
+	lalloc_latency_reset();
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_stats_reset);
 
