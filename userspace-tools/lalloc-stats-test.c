@@ -4,8 +4,8 @@
  * VMs: /proc/lalloc/stats deltas over a known workload run through
  * /dev/lalloc, gauges back at their baseline afterwards, reset (what it
  * accepts, whose credentials decide, the latency histograms it empties),
- * the slabinfo 2.1 format, the caches table, and lalloc-top's -o and
- * --json.
+ * the slabinfo 2.1 format, the caches table, and lalloc-top's -o and a
+ * strictly validated --json.
  *
  * Prints "PASS: name" / "FAIL: name" per test; exits 1 if any failed.
  */
@@ -115,6 +115,8 @@ static void test_stats_deltas(void)
 	struct proc_stats a, b, c;
 	long long active0 = cache_column("lalloc-104", "active_objs");
 	long long allocs0 = cache_column("lalloc-104", "allocs");
+	long long req0 = cache_column("lalloc-104", "requested_bytes");
+	long long req, res;
 	int fd;
 
 	read_proc_stats(&a);
@@ -137,11 +139,22 @@ static void test_stats_deltas(void)
 	      stat_of(&b, "large_bytes") + stat_of(&b, "vmalloc_bytes"), "held sum");
 	CHECK(stat_of(&b, "held_bytes_hwm") >= stat_of(&b, "held_bytes"), "hwm");
 	CHECK(stat_of(&b, "open_files") == stat_of(&a, "open_files") + 1, "open files");
-	CHECK(stat_of(&b, "device_bytes") >= 1000 * 104 + 3 * 25 * 4096, "device bytes");
-	CHECK(stat_of(&b, "fragmentation_permille") >= 1000, "fragmentation");
+	/* A slot's and a page block's usable size: 104 and 25 pages. */
+	CHECK(stat_of(&b, "device_bytes") - stat_of(&a, "device_bytes") ==
+	      1000 * 104 + 3 * 25 * 4096, "device bytes +%lld",
+	      stat_of(&b, "device_bytes") - stat_of(&a, "device_bytes"));
+	/* What was live before, plus the known population, exactly. */
+	req = stat_of(&a, "requested_bytes") + 1000 * 100 + 3 * 100000;
+	res = stat_of(&a, "reserved_bytes") + 1000 * 104 + 3 * 25 * 4096;
+	CHECK(stat_of(&b, "fragmentation_permille") == res * 1000 / req,
+	      "fragmentation %lld, want %lld", stat_of(&b, "fragmentation_permille"),
+	      res * 1000 / req);
+	CHECK(stat_of(&b, "requested_bytes_hwm_sampled") >= stat_of(&b, "requested_bytes"),
+	      "sampled hwm");
 	CHECK(cache_column("lalloc-104", "active_objs") - active0 == 1000, "cache active");
 	CHECK(cache_column("lalloc-104", "allocs") - allocs0 == 1000, "cache allocs");
-	CHECK(cache_column("lalloc-104", "requested_bytes") >= 100000, "cache requested");
+	CHECK(cache_column("lalloc-104", "requested_bytes") - req0 == 1000 * 100,
+	      "cache requested +%lld", cache_column("lalloc-104", "requested_bytes") - req0);
 	close(fd);
 	read_proc_stats(&c);
 	CHECK(stat_of(&c, "active_objs") == stat_of(&a, "active_objs"), "active back");
@@ -369,6 +382,165 @@ static void test_slabinfo(void)
 	fclose(f);
 }
 
+/*
+ * A strict JSON (RFC 8259) validator, recursive descent: one value, then
+ * only whitespace. No leading zeros, no trailing commas, no bare control
+ * characters in strings, only the escapes JSON has.
+ */
+struct json {
+	const char *p;
+	int depth;
+};
+
+static void json_ws(struct json *j)
+{
+	while (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')
+		j->p++;
+}
+
+static bool json_value(struct json *j);
+
+static bool json_string(struct json *j)
+{
+	if (*j->p++ != '"')
+		return false;
+	for (;;) {
+		unsigned char c = *j->p++;
+
+		if (c == '"')
+			return true;
+		if (c < 0x20)	/* the end of the text included */
+			return false;
+		if (c != '\\')
+			continue;
+		c = *j->p++;
+		if (c == 'u') {
+			for (int i = 0; i < 4; i++, j->p++)
+				if (!strchr("0123456789abcdefABCDEF", *j->p) || !*j->p)
+					return false;
+		} else if (!c || !strchr("\"\\/bfnrt", c)) {
+			return false;
+		}
+	}
+}
+
+static bool json_digits(struct json *j)
+{
+	if (*j->p < '0' || *j->p > '9')
+		return false;
+	while (*j->p >= '0' && *j->p <= '9')
+		j->p++;
+	return true;
+}
+
+static bool json_number(struct json *j)
+{
+	if (*j->p == '-')
+		j->p++;
+	if (*j->p == '0')
+		j->p++;
+	else if (!json_digits(j))
+		return false;
+	if (*j->p == '.') {
+		j->p++;
+		if (!json_digits(j))
+			return false;
+	}
+	if (*j->p == 'e' || *j->p == 'E') {
+		j->p++;
+		if (*j->p == '+' || *j->p == '-')
+			j->p++;
+		if (!json_digits(j))
+			return false;
+	}
+	return true;
+}
+
+/* An object or an array: open, values (with keys), close. */
+static bool json_container(struct json *j, char close, bool keys)
+{
+	j->p++;
+	if (++j->depth > 64)
+		return false;
+	json_ws(j);
+	if (*j->p == close) {
+		j->p++;
+		j->depth--;
+		return true;
+	}
+	for (;;) {
+		json_ws(j);
+		if (keys) {
+			if (!json_string(j))
+				return false;
+			json_ws(j);
+			if (*j->p++ != ':')
+				return false;
+		}
+		if (!json_value(j))
+			return false;
+		json_ws(j);
+		if (*j->p == ',') {
+			j->p++;
+			continue;
+		}
+		if (*j->p++ != close)
+			return false;
+		j->depth--;
+		return true;
+	}
+}
+
+static bool json_value(struct json *j)
+{
+	json_ws(j);
+	switch (*j->p) {
+	case '{':
+		return json_container(j, '}', true);
+	case '[':
+		return json_container(j, ']', false);
+	case '"':
+		return json_string(j);
+	case 't':
+		return !strncmp(j->p, "true", 4) && (j->p += 4);
+	case 'f':
+		return !strncmp(j->p, "false", 5) && (j->p += 5);
+	case 'n':
+		return !strncmp(j->p, "null", 4) && (j->p += 4);
+	default:
+		return json_number(j);
+	}
+}
+
+static bool json_valid(const char *text)
+{
+	struct json j = { text, 0 };
+
+	if (!json_value(&j))
+		return false;
+	json_ws(&j);
+	return !*j.p;
+}
+
+/* The validator itself: what it must accept and what it must refuse. */
+static void test_json_validator(void)
+{
+	static const char *const good[] = {
+		"{}", "[]", "0", "-0.5e+3", "\"a\\u00e9\\n\"", "{\"a\":[1,2,{\"b\":null}]}\n",
+		" [true, false] ",
+	};
+	static const char *const bad[] = {
+		"", "{", "{\"a\":1,}", "[1,]", "[01]", "{\"a\" 1}", "{a:1}", "[1 2]",
+		"\"tab\there\"", "\"\\x\"", "[1]]", "{} {}", "-", "1.", "1e", "[nul]",
+		"\"\\u12g4\"", "{\"a\":1}x", "[18446744073709551615-1]",
+	};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECK(json_valid(good[i]), "refused: %s", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(!json_valid(bad[i]), "accepted: %s", bad[i]);
+}
+
 static bool run(const char *cmd, char *out, size_t len)
 {
 	FILE *p = popen(cmd, "r");
@@ -402,6 +574,9 @@ static void test_lalloc_top(void)
 	CHECK(run("lalloc-top --json -d 0.1", out, sizeof(out)), "lalloc-top --json");
 	CHECK(out[0] == '{' && strstr(out, "\"caches\":[") && strstr(out, "]}\n"),
 	      "json shape: %.200s", out);
+	CHECK(json_valid(out), "not valid JSON: %.400s", out);
+	/* No gauge or counter that wrapped below zero. */
+	CHECK(!strstr(out, ":18446744073709551615"), "a -1 in the JSON");
 	CHECK(strstr(out, "\"name\":\"lalloc-320\",\"slot_size\":320,\"align\":64,") != NULL,
 	      "json cache");
 	{
@@ -424,6 +599,7 @@ static const struct test tests[] = {
 	{ "stats reset: the opener's credentials", test_reset_credentials },
 	{ "stats reset: latency histograms", test_reset_latency },
 	{ "slabinfo 2.1 format", test_slabinfo },
+	{ "strict JSON validator", test_json_validator },
 	{ "lalloc-top -o, --json, --proc", test_lalloc_top },
 };
 
