@@ -219,6 +219,7 @@ unsigned long lalloc_shrink_scan(struct shrinker *shrink,
 DECLARE_STATIC_KEY_FALSE(lalloc_latency_key);
 void lalloc_latency_alloc(u64 ns);
 void lalloc_latency_free(u64 ns);
+void lalloc_latency_reset(void);
 struct seq_file;
 int lalloc_latency_show(struct seq_file *m, void *v);
 

@@ -3,8 +3,10 @@
  * /proc/lalloc/: the statistics as text.
  *
  *   stats      0644  "name value" per line, like /proc/vmstat; writing
- *                    "reset" (root only) clears the counters, never the
- *                    live gauges
+ *                    "reset" clears the counters and the latency
+ *                    histograms, never the live gauges. Whoever opened
+ *                    the file must have had CAP_SYS_ADMIN, as for the
+ *                    kernel's own files acted on by writes.
  *   slabinfo   0400  /proc/slabinfo's version 2.1 format, one row a cache
  *   caches     0400  lalloc's own per-cache table, "#" header line first
  *
@@ -43,7 +45,9 @@ static int stats_show(struct seq_file *m, void *v)
 	STAT(large_bytes);
 	STAT(vmalloc_bytes);
 	STAT(held_bytes_hwm);
-	STAT(requested_bytes_hwm);
+	/* Not a true high-water mark: the highest value a read computed. */
+	seq_printf(m, "requested_bytes_hwm_sampled %llu\n",
+		   (unsigned long long)st->requested_bytes_hwm);
 	STAT(active_objs);
 	STAT(allocs);
 	STAT(frees);
@@ -75,18 +79,26 @@ static int stats_open(struct inode *inode, struct file *file)
 	return single_open(file, stats_show, NULL);
 }
 
+/*
+ * "reset", with one optional trailing newline, and nothing else: no other
+ * byte, no NUL, no second write of the rest. The opener's credentials
+ * decide, so a privileged opener can hand the fd to a helper but an fd
+ * opened without CAP_SYS_ADMIN stays refused in a privileged writer.
+ */
 static ssize_t stats_write(struct file *file, const char __user *buf,
 			   size_t count, loff_t *ppos)
 {
-	char cmd[8] = {};
+	static const char cmd_reset[] = "reset";
+	const size_t len = sizeof(cmd_reset) - 1;
+	char cmd[sizeof(cmd_reset)];
 
-	if (!capable(CAP_SYS_ADMIN))
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
 		return -EPERM;
-	if (count >= sizeof(cmd))
+	if (count < len || count > len + 1)
 		return -EINVAL;
 	if (copy_from_user(cmd, buf, count))
 		return -EFAULT;
-	if (strcmp(strim(cmd), "reset"))
+	if (memcmp(cmd, cmd_reset, len) || (count > len && cmd[len] != '\n'))
 		return -EINVAL;
 	lalloc_stats_reset();
 	return count;

@@ -7,16 +7,36 @@
  * objects and bytes, pages held) cannot. A reset does not touch the per-CPU
  * counters: it records their sums as a baseline that reads subtract, so
  * gauges derived from the raw sums stay exact.
+ *
+ * What a read guarantees, with allocations running on every CPU:
+ *
+ * - A counter is never below its baseline. The baselines change under
+ *   base_seq, a seqcount tied to the reset mutex: a reader copies the
+ *   baseline it subtracts whole (retrying if a reset wrote it meanwhile)
+ *   and only then sums the per-CPU words. Every per-CPU word only grows,
+ *   and the baseline was summed from the same words before the reader's
+ *   copy, so each word the reader adds is at least what the baseline holds.
+ * - active_objs is never negative: the frees are summed over every CPU
+ *   first, the allocations after (smp_rmb() between). A free counted in the
+ *   first pass happened after its allocation, which the second pass, later,
+ *   counts too.
+ * - Byte and page gauges are signed per-CPU sums: a block allocated on a
+ *   CPU already summed and freed on one not yet summed makes a sum too small
+ *   by its size, below zero when little is live. Reads clamp them at zero.
  */
 #include <linux/export.h>
 #include <linux/mutex.h>
+#include <linux/seqlock.h>
 #include <kunit/visibility.h>
 
 #include "internal.h"
 
 static DEFINE_MUTEX(lalloc_reset_lock);
+static seqcount_mutex_t base_seq = SEQCNT_MUTEX_ZERO(base_seq, &lalloc_reset_lock);
 static struct lalloc_cpu_stats cache_base[LALLOC_NR_CLASSES];
 static struct lalloc_global_stats global_base;
+/* A reset's new baselines, summed outside base_seq's write section. */
+static struct lalloc_cpu_stats cache_next[LALLOC_NR_CLASSES];
 
 atomic_long_t lalloc_held_pages = ATOMIC_LONG_INIT(0);
 static atomic_long_t held_pages_hwm = ATOMIC_LONG_INIT(0);
@@ -58,7 +78,7 @@ static void add_words(void *dst, const void *src, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		d[i] += v[i];
+		d[i] += READ_ONCE(v[i]);
 }
 
 static void sub_words(void *dst, const void *src, size_t n)
@@ -71,7 +91,7 @@ static void sub_words(void *dst, const void *src, size_t n)
 		d[i] -= v[i];
 }
 
-static void cache_stats_raw(struct lalloc_cache *s, struct lalloc_cpu_stats *sum)
+static void cache_stats_pass(struct lalloc_cache *s, struct lalloc_cpu_stats *sum)
 {
 	unsigned int cpu;
 
@@ -81,7 +101,19 @@ static void cache_stats_raw(struct lalloc_cache *s, struct lalloc_cpu_stats *sum
 		add_words(sum, &per_cpu_ptr(s->cpu, cpu)->stat, NR_WORDS(*sum));
 }
 
-static void global_stats_raw(struct lalloc_global_stats *sum)
+/* Raw sums, frees taken before allocations: allocs >= frees. */
+static void cache_stats_raw(struct lalloc_cache *s, struct lalloc_cpu_stats *sum)
+{
+	struct lalloc_cpu_stats frees;
+
+	cache_stats_pass(s, &frees);
+	smp_rmb();	/* frees summed before allocs */
+	cache_stats_pass(s, sum);
+	sum->fast_frees = frees.fast_frees;
+	sum->slow_frees = frees.slow_frees;
+}
+
+static void global_stats_pass(struct lalloc_global_stats *sum)
 {
 	unsigned int cpu;
 
@@ -91,61 +123,130 @@ static void global_stats_raw(struct lalloc_global_stats *sum)
 		add_words(sum, per_cpu_ptr(lalloc_gstats, cpu), NR_WORDS(*sum));
 }
 
+static void global_stats_raw(struct lalloc_global_stats *sum)
+{
+	struct lalloc_global_stats frees;
+
+	global_stats_pass(&frees);
+	smp_rmb();	/* frees summed before allocs */
+	global_stats_pass(sum);
+	sum->large_frees = frees.large_frees;
+	sum->vmalloc_frees = frees.vmalloc_frees;
+}
+
+static s64 clamp_gauge(s64 v)
+{
+	return max_t(s64, v, 0);
+}
+
 /**
  * lalloc_cache_stats_read() - a cache's counters summed over all CPUs
  * @s: the cache
  * @sum: filled in; counters since the last reset, requested_bytes live
+ *	 (never negative: see the top of stats.c)
  */
 void lalloc_cache_stats_read(struct lalloc_cache *s, struct lalloc_cpu_stats *sum)
 {
+	struct lalloc_cpu_stats base;
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&base_seq);
+		base = cache_base[s - lalloc_caches];
+	} while (read_seqcount_retry(&base_seq, seq));
 	cache_stats_raw(s, sum);
-	sub_words(sum, &cache_base[s - lalloc_caches], NR_WORDS(*sum));
+	sub_words(sum, &base, NR_WORDS(*sum));
+	sum->requested_bytes = clamp_gauge(sum->requested_bytes);
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_cache_stats_read);
 
+static void global_clamp(struct lalloc_global_stats *g)
+{
+	g->large_pages = clamp_gauge(g->large_pages);
+	g->large_requested_bytes = clamp_gauge(g->large_requested_bytes);
+	g->vmalloc_bytes = clamp_gauge(g->vmalloc_bytes);
+	g->vmalloc_requested_bytes = clamp_gauge(g->vmalloc_requested_bytes);
+}
+
 /**
  * lalloc_global_stats_read() - the global counters summed over all CPUs
- * @sum: filled in; counters since the last reset, gauges live
+ * @sum: filled in; counters since the last reset, gauges live (never
+ *	 negative: see the top of stats.c)
  */
 void lalloc_global_stats_read(struct lalloc_global_stats *sum)
 {
+	struct lalloc_global_stats base;
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&base_seq);
+		base = global_base;
+	} while (read_seqcount_retry(&base_seq, seq));
 	global_stats_raw(sum);
-	sub_words(sum, &global_base, NR_WORDS(*sum));
+	sub_words(sum, &base, NR_WORDS(*sum));
+	global_clamp(sum);
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_global_stats_read);
 
-/* Live objects of a cache: raw, never reset. */
-static u64 cache_active(struct lalloc_cache *s)
+/* Live objects of a cache from raw sums, never reset, never negative. */
+static u64 cache_active(const struct lalloc_cpu_stats *raw)
 {
-	struct lalloc_cpu_stats raw;
+	return raw->fast_allocs + raw->slow_allocs - raw->fast_frees - raw->slow_frees;
+}
 
-	cache_stats_raw(s, &raw);
-	return raw.fast_allocs + raw.slow_allocs - raw.fast_frees - raw.slow_frees;
+/* requested_bytes of lalloc_stats, summed now. */
+static u64 requested_now(void)
+{
+	struct lalloc_global_stats g;
+	struct lalloc_cpu_stats c;
+	u64 sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
+		cache_stats_pass(&lalloc_caches[i], &c);
+		sum += clamp_gauge(c.requested_bytes);
+	}
+	global_stats_pass(&g);
+	global_clamp(&g);
+	return sum + g.large_requested_bytes + g.vmalloc_requested_bytes;
 }
 
 /**
  * lalloc_stats_reset() - zero every counter that is not a live gauge
  *
- * High-water marks restart from the current values.
+ * Counters restart from zero, per cache and globally; live gauges
+ * (active_objs, the byte figures) are left as they are. Both high-water
+ * marks restart from the current values. Reads running meanwhile see
+ * either the old baselines or the new ones, never a mix.
+ *
+ * Context: process context (takes a mutex).
  */
 void lalloc_stats_reset(void)
 {
+	struct lalloc_global_stats gnext;
 	unsigned int i;
 
 	mutex_lock(&lalloc_reset_lock);
 	/* A gauge's baseline stays zero: reads see it whole. */
 	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
-		cache_stats_raw(&lalloc_caches[i], &cache_base[i]);
-		cache_base[i].requested_bytes = 0;
+		cache_stats_pass(&lalloc_caches[i], &cache_next[i]);
+		cache_next[i].requested_bytes = 0;
 	}
-	global_stats_raw(&global_base);
-	global_base.large_pages = 0;
-	global_base.large_requested_bytes = 0;
-	global_base.vmalloc_bytes = 0;
-	global_base.vmalloc_requested_bytes = 0;
+	global_stats_pass(&gnext);
+	gnext.large_pages = 0;
+	gnext.large_requested_bytes = 0;
+	gnext.vmalloc_bytes = 0;
+	gnext.vmalloc_requested_bytes = 0;
+
+	write_seqcount_begin(&base_seq);
+	memcpy(cache_base, cache_next, sizeof(cache_base));
+	global_base = gnext;
+	write_seqcount_end(&base_seq);
+
 	atomic_long_set(&held_pages_hwm, atomic_long_read(&lalloc_held_pages));
-	atomic_long_set(&requested_hwm, 0);
+	atomic_long_set(&requested_hwm, requested_now());
 	mutex_unlock(&lalloc_reset_lock);
+	lalloc_latency_reset();
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_stats_reset);
 
@@ -156,7 +257,7 @@ EXPORT_SYMBOL_IF_KUNIT(lalloc_stats_reset);
  */
 void lalloc_cache_record(struct lalloc_cache *s, struct lalloc_cache_stats *r)
 {
-	struct lalloc_cpu_stats c;
+	struct lalloc_cpu_stats c, raw;
 	unsigned long flags;
 
 	memset(r, 0, sizeof(*r));
@@ -176,7 +277,8 @@ void lalloc_cache_record(struct lalloc_cache *s, struct lalloc_cache_stats *r)
 	r->total_objs = s->total_objs;
 	spin_unlock_irqrestore(&s->lock, flags);
 
-	r->active_objs = cache_active(s);
+	cache_stats_raw(s, &raw);
+	r->active_objs = cache_active(&raw);
 	r->fast_allocs = c.fast_allocs;
 	r->fast_frees = c.fast_frees;
 	r->slow_allocs = c.slow_allocs;
@@ -210,6 +312,10 @@ EXPORT_SYMBOL_IF_KUNIT(lalloc_pages_held);
 /**
  * lalloc_stats_fill() - the global figures, as userspace sees them
  * @st: filled in, except its caches array fields
+ *
+ * requested_bytes_hwm is sampled: the highest requested_bytes any call of
+ * this function computed since the last reset (which restarts it from the
+ * value then). Peaks between two reads are missed.
  */
 void lalloc_stats_fill(struct lalloc_stats *st)
 {
