@@ -217,7 +217,8 @@ struct lalloc_cache_stats {
  * The other fields are described in Documentation/device.rst.
  *
  * Byte figures are live gauges unless named *_total; "_hwm" is a high-water
- * mark; "_permille" figures are ratios times 1000.
+ * mark (requested_bytes_hwm: the highest value a read computed, sampled);
+ * "_permille" figures are ratios times 1000.
  */
 struct lalloc_stats {
 	__u64 caches;
