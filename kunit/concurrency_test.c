@@ -131,25 +131,11 @@ static void conc_fn(void *arg, unsigned int index)
 	}
 }
 
-static long live_objects(void)
-{
-	long live = 0;
-	unsigned int i;
-
-	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
-		struct lalloc_cpu_stats st;
-
-		lalloc_cache_stats_read(&lalloc_caches[i], &st);
-		live += st.fast_allocs + st.slow_allocs - st.fast_frees - st.slow_frees;
-	}
-	return live;
-}
-
 static void concurrency_all_cpus(struct kunit *test)
 {
 	struct conc_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	unsigned long allocated = 0, freed = 0, remote = 0, bad = 0;
-	long live_before = live_objects();
+	long live_before = lalloc_test_live_objects();
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
@@ -175,7 +161,7 @@ static void concurrency_all_cpus(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, allocated, (unsigned long)ctx->nr * CONC_ROUNDS * CONC_BATCH);
 	KUNIT_EXPECT_EQ(test, freed, allocated);
 	KUNIT_EXPECT_EQ(test, remote * 2, allocated);
-	KUNIT_EXPECT_EQ(test, live_objects(), live_before);
+	KUNIT_EXPECT_EQ(test, lalloc_test_live_objects(), live_before);
 	kunit_info(test, "%u CPUs, %lu blocks, %lu freed by another thread\n",
 		   ctx->nr, allocated, remote);
 }

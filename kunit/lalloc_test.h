@@ -27,6 +27,21 @@ unsigned int lalloc_test_on_each_cpu(struct kunit *test,
 				     void (*fn)(void *arg, unsigned int index),
 				     void *arg);
 
+/* Live slab objects over every cache: allocations minus frees. */
+static inline long lalloc_test_live_objects(void)
+{
+	long live = 0;
+	unsigned int i;
+
+	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
+		struct lalloc_cpu_stats st;
+
+		lalloc_cache_stats_read(&lalloc_caches[i], &st);
+		live += st.fast_allocs + st.slow_allocs - st.fast_frees - st.slow_frees;
+	}
+	return live;
+}
+
 static inline struct lalloc_layout L(size_t size, size_t align)
 {
 	return (struct lalloc_layout){ .size = size, .align = align };

@@ -156,21 +156,6 @@ static void resize_zero_size(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, lalloc_realloc(zst, z, z, GFP_KERNEL), zst);
 }
 
-/* Live objects of every cache, from the raw per-CPU sums. */
-static long fits_live_objects(void)
-{
-	long live = 0;
-	unsigned int i;
-
-	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
-		struct lalloc_cpu_stats st;
-
-		lalloc_cache_stats_read(&lalloc_caches[i], &st);
-		live += st.fast_allocs + st.slow_allocs - st.fast_frees - st.slow_frees;
-	}
-	return live;
-}
-
 /*
  * Rust's Allocator contract: a block "fits" every layout of its alignment
  * whose size lies between the size asked for and the usable size. Freeing
@@ -195,7 +180,7 @@ static void resize_fits_usable_size(struct kunit *test)
 		lalloc_shrink_all();
 		lalloc_vmalloc_flush();
 		pages = lalloc_pages_held();
-		live = fits_live_objects();
+		live = lalloc_test_live_objects();
 
 		p = lalloc_alloc(l, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p);
@@ -218,7 +203,7 @@ static void resize_fits_usable_size(struct kunit *test)
 		lalloc_free(q, big);
 		lalloc_shrink_all();
 		lalloc_vmalloc_flush();
-		KUNIT_EXPECT_EQ_MSG(test, fits_live_objects(), live, "layout %zu/%zu",
+		KUNIT_EXPECT_EQ_MSG(test, lalloc_test_live_objects(), live, "layout %zu/%zu",
 				    l.size, l.align);
 		KUNIT_EXPECT_EQ_MSG(test, lalloc_pages_held(), pages, "layout %zu/%zu",
 				    l.size, l.align);
