@@ -68,6 +68,7 @@ static void usage(FILE *f)
 		"  -s, --size SIZE    bytes per block (default 64)\n"
 		"  -a, --align ALIGN  alignment, a power of two (default 8)\n"
 		"  -f, --files FILES  open files, 1 to %d (default 1)\n"
+		"      --version        the version\n"
 		"  -h, --help         this text\n\n"
 		"Exit status: 0 if every open and ALLOC succeeded, 1 if one failed.\n",
 		MAX_FILES);
@@ -81,6 +82,7 @@ int main(int argc, char **argv)
 		{ "align", required_argument, NULL, 'a' },
 		{ "files", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	uint64_t count = 1, size = 64, align = 8, files = 1;
@@ -94,6 +96,7 @@ int main(int argc, char **argv)
 		case 'a': align = number("-a", optarg, UINT64_MAX); break;
 		case 'f': files = number("-f", optarg, MAX_FILES); break;
 		case 'h': usage(stdout); return 0;
+		case 'V': puts("lalloc-hold " LALLOC_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

@@ -141,6 +141,7 @@ static void usage(FILE *f)
 		"  -m, --max BYTES      largest size (default 16384)\n"
 		"  -s, --seed SEED      population seed (default 1)\n"
 		"  -j, --json           JSON instead of text\n"
+		"      --version        the version\n"
 		"  -h, --help           this text\n");
 }
 
@@ -152,6 +153,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	unsigned int n = 50000;
@@ -169,6 +171,7 @@ int main(int argc, char **argv)
 		case 's': rng_state = strtoull(optarg, NULL, 0); break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': puts("lalloc-membench " LALLOC_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

@@ -463,6 +463,7 @@ static void usage(FILE *f)
 		"  -a, --all            show caches that were never used too\n"
 		"  -p, --proc           read /proc/lalloc instead of the device\n"
 		"      --proc-dir DIR   read DIR/stats and DIR/caches instead (for tests)\n"
+		"      --version        the version\n"
 		"  -h, --help           this text\n\n"
 		"Rates need two samples: with -o or --json, one is taken DELAY apart.\n"
 		"Keys while running: a h f r s sort, z all caches, q quit.\n");
@@ -508,6 +509,7 @@ int main(int argc, char **argv)
 		{ "proc", no_argument, NULL, 'p' },
 		{ "proc-dir", required_argument, NULL, OPT_PROC_DIR },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	static struct snapshot a, b;
@@ -551,6 +553,7 @@ int main(int argc, char **argv)
 			proc = true;
 			break;
 		case 'h': usage(stdout); return 0;
+		case 'V': puts("lalloc-top " LALLOC_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
