@@ -337,7 +337,7 @@ static void test_reset_latency(void)
 	char out[4096];
 
 	CHECK(write_file(param, "1\n"), "latency_stats=1");
-	CHECK(run("lalloc-vec -n 2000", out, sizeof(out)), "lalloc-vec");
+	CHECK(run("lalloc-hold -n 2000", out, sizeof(out)), "lalloc-hold");
 	CHECK(write_file(param, "0\n"), "latency_stats=0");
 	CHECK(latency_total() > 0, "histograms filled: %lld", latency_total());
 	CHECK(stats_write("reset\n", 6) == 0, "reset");
