@@ -16,19 +16,8 @@
 #include "lathist.h"
 #include "pattern.h"
 #include "trace.h"
+#include "testlib.h"
 
-static int failures_in_test;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			printf("    %s:%d: check failed: %s: ", __FILE__,    \
-			       __LINE__, #cond);                             \
-			printf(__VA_ARGS__);                                 \
-			printf("\n");                                        \
-			failures_in_test++;                                  \
-		}                                                            \
-	} while (0)
 
 static void test_pattern_fill_check(void)
 {
@@ -296,7 +285,7 @@ static void test_idmap(void)
 	idmap_destroy(&m);
 }
 
-static const struct { const char *name; void (*fn)(void); } tests[] = {
+static const struct test tests[] = {
 	{ "stress_pattern_fill_check", test_pattern_fill_check },
 	{ "stress_pattern_detects_one_byte", test_pattern_detects_one_byte },
 	{ "stress_pattern_keys_differ", test_pattern_keys_differ },
@@ -309,16 +298,8 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "stress_idmap", test_idmap },
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
-	int failed = 0;
-
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		failures_in_test = 0;
-		tests[i].fn();
-		printf("%s: %s\n", failures_in_test ? "FAIL" : "PASS", tests[i].name);
-		failed += !!failures_in_test;
-	}
-	return failed ? 1 : 0;
+	return run_tests(argc, argv, tests, sizeof(tests) / sizeof(tests[0]),
+			 "lalloc-stress's pure parts", "");
 }

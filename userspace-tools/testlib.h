@@ -34,7 +34,7 @@ struct test {
 	void (*fn)(void);
 };
 
-static int dev_open(void)
+static inline int dev_open(void)
 {
 	int fd = open(LALLOC_DEVICE, O_RDWR | O_CLOEXEC);
 
@@ -49,7 +49,7 @@ static int dev_open(void)
  * main() of a test program: [--list] [--prefix P] [TEST-NAME]. Runs every
  * test (or the one named) and exits 1 if any failed.
  */
-static int run_tests(int argc, char **argv, const struct test *tests, size_t n,
+static inline int run_tests(int argc, char **argv, const struct test *tests, size_t n,
 		     const char *what, const char *prefix)
 {
 	static const struct option opts[] = {
