@@ -67,34 +67,62 @@ static void grid_param_desc(const struct grid_param *p, char *desc)
 
 KUNIT_ARRAY_PARAM(grid, grid_params, grid_param_desc);
 
+#define GRID_BLOCKS	3
+
+/*
+ * Fill each of @nr live blocks of one layout over its whole usable size
+ * with a byte of its own, in one order and then the other, and check
+ * every block after each pass: a usable size that reaches past the slot overwrites a neighbour
+ * (blocks allocated one after another sit next to each other in a slab),
+ * and whichever way the addresses run, one pass fills the victim first.
+ */
+static void grid_check_neighbours(struct kunit *test, u8 **p, unsigned int nr,
+				  size_t usable, size_t size)
+{
+	unsigned int pass, k, at;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (k = 0; k < nr; k++) {
+			at = pass ? nr - 1 - k : k;
+			memset(p[at], 0x11 * (at + 1 + pass * nr), usable);
+		}
+		for (k = 0; k < nr; k++)
+			KUNIT_EXPECT_NULL_MSG(test,
+					      memchr_inv(p[k], 0x11 * (k + 1 + pass * nr), usable),
+					      "size %zu: block %u of %u overwritten (pass %u)",
+					      size, k, nr, pass);
+	}
+}
+
 static void alloc_grid(struct kunit *test)
 {
 	const struct grid_param *param = test->param_value;
 	size_t align = 1UL << param->align_shift;
-	unsigned int i;
+	unsigned int i, k;
 
 	make_grid_sizes();
 	for (i = 0; i < nr_grid_sizes; i++) {
 		struct lalloc_layout l = L(grid_sizes[i], align);
-		size_t usable;
-		u8 *p;
+		u8 *p[GRID_BLOCKS];
+		size_t usable = 0;
 
-		p = param->zeroed ? lalloc_alloc_zeroed(l, GFP_KERNEL) :
-				    lalloc_alloc(l, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL_MSG(test, p, "size %zu", l.size);
-		KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p, align),
-				      "size %zu at %lx", l.size, (unsigned long)p);
-		usable = lalloc_usable_size(p, l);
-		KUNIT_EXPECT_GE_MSG(test, usable, l.size, "size %zu", l.size);
-		if (l.size) {
-			if (param->zeroed)
-				KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, 0, usable),
+		for (k = 0; k < GRID_BLOCKS; k++) {
+			p[k] = param->zeroed ? lalloc_alloc_zeroed(l, GFP_KERNEL) :
+					       lalloc_alloc(l, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL_MSG(test, p[k], "size %zu", l.size);
+			KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p[k], align),
+					      "size %zu at %lx", l.size, (unsigned long)p[k]);
+			usable = lalloc_usable_size(p[k], l);
+			KUNIT_EXPECT_GE_MSG(test, usable, l.size, "size %zu", l.size);
+			if (param->zeroed && l.size)
+				KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p[k], 0, usable),
 						      "size %zu not zeroed", l.size);
-			/* The whole usable block is the caller's to write. */
-			pattern_fill(p, usable, i);
-			KUNIT_EXPECT_EQ(test, pattern_check(p, usable, i), usable);
 		}
-		lalloc_free(p, l);
+		/* The whole usable block is the caller's to write, and no more. */
+		if (l.size)
+			grid_check_neighbours(test, p, GRID_BLOCKS, usable, l.size);
+		for (k = 0; k < GRID_BLOCKS; k++)
+			lalloc_free(p[k], l);
 	}
 }
 

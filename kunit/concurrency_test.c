@@ -9,6 +9,7 @@
  * checked. At the end nothing is lost: every cache's live count is back
  * where it started.
  */
+#include <linux/kthread.h>
 #include <linux/llist.h>
 #include <linux/prandom.h>
 
@@ -131,7 +132,50 @@ static void conc_fn(void *arg, unsigned int index)
 	}
 }
 
-static void concurrency_all_cpus(struct kunit *test)
+/*
+ * What a side thread does while the CPU threads run: one call per loop,
+ * until they are all done. Runs unbound, so it lands between them.
+ */
+struct conc_side {
+	void (*step)(struct conc_side *side);
+	unsigned long steps;
+	struct rnd_state rnd;
+	struct task_struct *task;
+};
+
+static int conc_side_fn(void *data)
+{
+	struct conc_side *side = data;
+
+	while (!kthread_should_stop()) {
+		side->step(side);
+		side->steps++;
+		cond_resched();
+	}
+	return 0;
+}
+
+/* A KUnit action, so a case that aborts stops its side thread too. */
+static void conc_side_stop(void *data)
+{
+	struct conc_side *side = data;
+
+	kthread_stop(side->task);
+}
+
+static struct conc_side *conc_side_new(struct kunit *test,
+				       void (*step)(struct conc_side *side))
+{
+	struct conc_side *side = kunit_kzalloc(test, sizeof(*side), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, side);
+	side->step = step;
+	prandom_seed_state(&side->rnd, 42);
+	return side;
+}
+
+/* conc_fn() on every online CPU, @side (if any) beside; checks the totals. */
+static void conc_run(struct kunit *test, struct conc_side *side)
 {
 	struct conc_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	unsigned long allocated = 0, freed = 0, remote = 0, bad = 0;
@@ -146,7 +190,15 @@ static void concurrency_all_cpus(struct kunit *test)
 		ctx->threads[i].id = i;
 		init_llist_head(&ctx->threads[i].mailbox);
 	}
-	KUNIT_ASSERT_EQ(test, lalloc_test_on_each_cpu(test, conc_fn, ctx), ctx->nr);
+	if (side) {
+		side->task = kthread_run(conc_side_fn, side, "lalloc_test_side");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(side->task));
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, conc_side_stop, side), 0);
+	}
+	i = lalloc_test_on_each_cpu(test, conc_fn, ctx);
+	if (side)
+		kunit_release_action(test, conc_side_stop, side);
+	KUNIT_ASSERT_EQ(test, i, ctx->nr);
 
 	/* Blocks handed over after their receiver finished. */
 	for (i = 0; i < ctx->nr; i++)
@@ -162,16 +214,152 @@ static void concurrency_all_cpus(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, freed, allocated);
 	KUNIT_EXPECT_EQ(test, remote * 2, allocated);
 	KUNIT_EXPECT_EQ(test, lalloc_test_live_objects(), live_before);
-	kunit_info(test, "%u CPUs, %lu blocks, %lu freed by another thread\n",
-		   ctx->nr, allocated, remote);
+	kunit_info(test, "%u CPUs, %lu blocks, %lu freed by another thread, %lu side steps\n",
+		   ctx->nr, allocated, remote, side ? side->steps : 0);
+}
+
+static void concurrency_all_cpus(struct kunit *test)
+{
+	conc_run(test, NULL);
+}
+
+/*
+ * The shrinker as reclaim calls it, in batches of every size, and now and
+ * then everything at once (lalloc_shrink_all(), which drains every CPU's
+ * stacks), while every CPU allocates and frees. Every empty slab is kept,
+ * so the threads' refills take slots from the same empty slabs the
+ * shrinker is giving back. Nothing handed out twice, nothing lost, and
+ * once all is freed and shrunk no page left.
+ */
+static void shrink_step(struct conc_side *side)
+{
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
+	u32 r = prandom_u32_state(&side->rnd);
+
+	if (r % 16 == 0) {
+		lalloc_shrink_all();
+		return;
+	}
+	if (lalloc_shrink_count(NULL, &sc) == SHRINK_EMPTY)
+		return;
+	sc.nr_to_scan = 1 + r % 256;
+	lalloc_shrink_scan(NULL, &sc);
+}
+
+static void concurrency_shrinker(struct kunit *test)
+{
+	struct conc_side *side = conc_side_new(test, shrink_step);
+	unsigned int kept = lalloc_empty_slabs_kept;
+	struct lalloc_global_stats before, after;
+
+	lalloc_global_stats_read(&before);
+	lalloc_empty_slabs_kept = UINT_MAX;
+	conc_run(test, side);
+	lalloc_empty_slabs_kept = kept;
+	lalloc_global_stats_read(&after);
+	KUNIT_EXPECT_GT(test, side->steps, 0UL);
+	KUNIT_EXPECT_GT(test, after.shrinker_scans - before.shrinker_scans, 0ULL);
+	lalloc_shrink_all();
+	KUNIT_EXPECT_EQ(test, lalloc_pages_held(), 0UL);
+}
+
+/*
+ * latency_stats switched on and off as fast as the jump-label code allows
+ * while every CPU allocates and frees. Each call decides on entry whether
+ * it is timed, so no call is counted twice or timed from a start it never
+ * took (which would land in the last bucket: seconds, the uptime). Then,
+ * on this thread alone: with the key off nothing is counted, with it on
+ * every call is, exactly once.
+ */
+static void latency_step(struct conc_side *side)
+{
+	lalloc_latency_enable(!(side->steps & 1));
+}
+
+static u64 latency_total(const u64 *bucket)
+{
+	u64 sum = 0;
+	unsigned int k;
+
+	for (k = 0; k < LALLOC_LATENCY_BUCKETS; k++)
+		sum += bucket[k];
+	return sum;
+}
+
+static void concurrency_latency_toggle(struct kunit *test)
+{
+	struct lalloc_latency *h0 = kunit_kzalloc(test, sizeof(*h0), GFP_KERNEL);
+	struct lalloc_latency *h1 = kunit_kzalloc(test, sizeof(*h1), GFP_KERNEL);
+	struct conc_side *side = conc_side_new(test, latency_step);
+	struct lalloc_layout l = L(48, 16);
+	const unsigned int n = 1000;
+	u64 ops, allocs, frees;
+	unsigned int i, pass;
+
+	KUNIT_ASSERT_NOT_NULL(test, h0);
+	KUNIT_ASSERT_NOT_NULL(test, h1);
+	lalloc_latency_read(h0);
+	conc_run(test, side);
+	lalloc_latency_read(h1);
+	KUNIT_EXPECT_GT(test, side->steps, 1UL);
+	ops = (u64)num_online_cpus() * CONC_ROUNDS * CONC_BATCH;
+	allocs = latency_total(h1->alloc) - latency_total(h0->alloc);
+	frees = latency_total(h1->free) - latency_total(h0->free);
+	KUNIT_EXPECT_LE(test, allocs, ops);
+	KUNIT_EXPECT_LE(test, frees, ops);
+	KUNIT_EXPECT_EQ(test, h1->alloc[LALLOC_LATENCY_BUCKETS - 1],
+			h0->alloc[LALLOC_LATENCY_BUCKETS - 1]);
+	KUNIT_EXPECT_EQ(test, h1->free[LALLOC_LATENCY_BUCKETS - 1],
+			h0->free[LALLOC_LATENCY_BUCKETS - 1]);
+	kunit_info(test, "%lu switches; %llu allocs and %llu frees of %llu timed\n",
+		   side->steps, allocs, frees, ops);
+
+	for (pass = 0; pass < 2; pass++) {
+		bool on = pass;
+
+		lalloc_latency_enable(on);
+		lalloc_latency_read(h0);
+		for (i = 0; i < n; i++) {
+			void *p = i & 1 ? lalloc_alloc_zeroed(l, GFP_KERNEL) :
+					  lalloc_alloc(l, GFP_KERNEL);
+
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			lalloc_free(p, l);
+		}
+		lalloc_latency_read(h1);
+		KUNIT_EXPECT_EQ_MSG(test, latency_total(h1->alloc) - latency_total(h0->alloc),
+				    on ? (u64)n : 0ULL, "allocs counted, key %s", on ? "on" : "off");
+		KUNIT_EXPECT_EQ_MSG(test, latency_total(h1->free) - latency_total(h0->free),
+				    on ? (u64)n : 0ULL, "frees counted, key %s", on ? "on" : "off");
+	}
+	lalloc_latency_enable(false);
 }
 
 static struct kunit_case concurrency_cases[] = {
 	KUNIT_CASE_SLOW(concurrency_all_cpus),
+	KUNIT_CASE_SLOW(concurrency_shrinker),
+	KUNIT_CASE_SLOW(concurrency_latency_toggle),
 	{}
 };
 
+/* A case that aborts must not leave the shrinker parameter or the key changed. */
+static unsigned int saved_empty_slabs_kept;
+
+static int concurrency_init(struct kunit *test)
+{
+	saved_empty_slabs_kept = lalloc_empty_slabs_kept;
+	return 0;
+}
+
+static void concurrency_exit(struct kunit *test)
+{
+	lalloc_empty_slabs_kept = saved_empty_slabs_kept;
+	lalloc_latency_enable(false);
+}
+
 struct kunit_suite lalloc_concurrency_suite = {
 	.name = "lalloc_concurrency",
+	.init = concurrency_init,
+	.exit = concurrency_exit,
 	.test_cases = concurrency_cases,
 };

@@ -216,10 +216,17 @@ unsigned long lalloc_shrink_scan(struct shrinker *shrink,
 
 /* latency.c */
 #define LALLOC_LATENCY_BUCKETS	32
+/* Bucket k counts calls that took [2^k, 2^(k+1)) ns; the last one, more. */
+struct lalloc_latency {
+	u64 alloc[LALLOC_LATENCY_BUCKETS];
+	u64 free[LALLOC_LATENCY_BUCKETS];
+};
 DECLARE_STATIC_KEY_FALSE(lalloc_latency_key);
 void lalloc_latency_alloc(u64 ns);
 void lalloc_latency_free(u64 ns);
 void lalloc_latency_reset(void);
+void lalloc_latency_enable(bool on);
+void lalloc_latency_read(struct lalloc_latency *hist);
 struct seq_file;
 int lalloc_latency_show(struct seq_file *m, void *v);
 

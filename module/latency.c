@@ -9,7 +9,9 @@
  * zeroes the counters: it records the sums as a baseline that reads
  * subtract, under a seqcount, so no per-CPU word is written by another CPU.
  */
+#include <kunit/visibility.h>
 #include <linux/jump_label.h>
+#include <linux/kstrtox.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -22,27 +24,43 @@
 
 DEFINE_STATIC_KEY_FALSE(lalloc_latency_key);
 
-struct lalloc_latency {
-	u64 alloc[LALLOC_LATENCY_BUCKETS];
-	u64 free[LALLOC_LATENCY_BUCKETS];
-};
-
 static DEFINE_PER_CPU(struct lalloc_latency, lalloc_latency);
 static DEFINE_MUTEX(latency_reset_lock);
 static seqcount_mutex_t latency_seq = SEQCNT_MUTEX_ZERO(latency_seq, &latency_reset_lock);
 static struct lalloc_latency latency_base, latency_next;
 static bool latency_stats;
+/* The parameter and the key change together, whoever switches them. */
+static DEFINE_MUTEX(latency_switch_lock);
 
-static int latency_stats_set(const char *val, const struct kernel_param *kp)
+/**
+ * lalloc_latency_enable() - start or stop keeping the latency histograms
+ * @on: true to start
+ *
+ * Safe while other CPUs allocate: each call decides once, on entry,
+ * whether it is timed, so a switch never pairs a start with no end.
+ *
+ * Context: process context (takes a mutex and the jump-label lock).
+ */
+void lalloc_latency_enable(bool on)
 {
-	int ret = param_set_bool(val, kp);
-
-	if (ret)
-		return ret;
-	if (latency_stats)
+	mutex_lock(&latency_switch_lock);
+	WRITE_ONCE(latency_stats, on);
+	if (on)
 		static_branch_enable(&lalloc_latency_key);
 	else
 		static_branch_disable(&lalloc_latency_key);
+	mutex_unlock(&latency_switch_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(lalloc_latency_enable);
+
+static int latency_stats_set(const char *val, const struct kernel_param *kp)
+{
+	bool on = true;	/* a bare "latency_stats" at load, as param_set_bool() */
+	int ret = val ? kstrtobool(val, &on) : 0;
+
+	if (ret)
+		return ret;
+	lalloc_latency_enable(on);
 	return 0;
 }
 
@@ -97,32 +115,47 @@ void lalloc_latency_reset(void)
 	mutex_unlock(&latency_reset_lock);
 }
 
-/* "bucket_ns alloc free" rows; bucket k counts [2^k, 2^(k+1)) ns. */
-int lalloc_latency_show(struct seq_file *m, void *v)
+/**
+ * lalloc_latency_read() - the histograms since the last reset
+ * @hist: filled with the counts of each bucket
+ *
+ * Context: any context that may spin on a seqcount.
+ */
+void lalloc_latency_read(struct lalloc_latency *hist)
 {
-	struct lalloc_latency *base, *sum;
-	unsigned int seq, k;
+	struct lalloc_latency *base = &latency_base;
+	unsigned int seq, cpu, k;
 
-	base = kmalloc(sizeof(*base), GFP_KERNEL);
-	sum = kmalloc(sizeof(*sum), GFP_KERNEL);
-	if (!base || !sum) {
-		kfree(base);
-		kfree(sum);
-		return -ENOMEM;
-	}
 	/* The baseline first, whole, then the sums: none below it. */
 	do {
 		seq = read_seqcount_begin(&latency_seq);
-		*base = latency_base;
+		for (k = 0; k < LALLOC_LATENCY_BUCKETS; k++) {
+			hist->alloc[k] = -base->alloc[k];
+			hist->free[k] = -base->free[k];
+		}
 	} while (read_seqcount_retry(&latency_seq, seq));
-	latency_sum(sum);
+	for_each_possible_cpu(cpu) {
+		for (k = 0; k < LALLOC_LATENCY_BUCKETS; k++) {
+			hist->alloc[k] += READ_ONCE(per_cpu(lalloc_latency, cpu).alloc[k]);
+			hist->free[k] += READ_ONCE(per_cpu(lalloc_latency, cpu).free[k]);
+		}
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(lalloc_latency_read);
 
-	seq_printf(m, "# enabled %d\n# ns_from alloc free\n", latency_stats);
+/* "bucket_ns alloc free" rows; bucket k counts [2^k, 2^(k+1)) ns. */
+int lalloc_latency_show(struct seq_file *m, void *v)
+{
+	struct lalloc_latency *hist = kmalloc(sizeof(*hist), GFP_KERNEL);
+	unsigned int k;
+
+	if (!hist)
+		return -ENOMEM;
+	lalloc_latency_read(hist);
+	seq_printf(m, "# enabled %d\n# ns_from alloc free\n", READ_ONCE(latency_stats));
 	for (k = 0; k < LALLOC_LATENCY_BUCKETS; k++)
 		seq_printf(m, "%llu %llu %llu\n", k ? 1ULL << k : 0ULL,
-			   sum->alloc[k] - base->alloc[k],
-			   sum->free[k] - base->free[k]);
-	kfree(base);
-	kfree(sum);
+			   hist->alloc[k], hist->free[k]);
+	kfree(hist);
 	return 0;
 }
