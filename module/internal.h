@@ -8,6 +8,7 @@
  *   size_classes.c  the slab classes and the layout -> class lookup
  *   fastpath.c      per-CPU object caches: lalloc_alloc()/lalloc_free()
  *   slowpath.c      slabs, partial/empty lists, the page allocator
+ *   freelist.c      the slabs' freelists: hardened links, random order
  *   large.c         blocks past the slab classes: exact pages, vmalloc
  *   resize.c        grow/shrink/realloc and usable size
  *   shrinker.c      giving empty slabs back under memory pressure
@@ -107,6 +108,8 @@ struct lalloc_cache {
 	unsigned int objs_per_slab;	/* at the preferred order */
 	unsigned int cpu_limit;		/* objects a CPU may keep */
 	unsigned int batch;		/* objects moved per refill or flush */
+	unsigned long freeptr_random;	/* freelist.c: the link encoding's key */
+	u16 *random_seq;		/* freelist.c: slot order of a new slab */
 	char name[24];
 
 	/* The slow path's state, under @lock. */
@@ -131,6 +134,7 @@ struct lalloc_slab {
 	unsigned int nr_objs;
 	unsigned int order;
 	enum lalloc_slab_state state;
+	bool quarantined;	/* a detected corruption keeps it forever */
 };
 
 /* Global counters, one set per CPU. Only 64-bit fields, as above. */
@@ -149,6 +153,7 @@ struct lalloc_global_stats {
 	u64 invalid_layouts;
 	u64 failures;
 	u64 errors_detected;
+	u64 freelist_corruptions;
 };
 
 extern struct lalloc_cache lalloc_caches[LALLOC_NR_CLASSES];
@@ -160,6 +165,14 @@ extern unsigned int lalloc_empty_slabs_kept;
 /* size_classes.c */
 int lalloc_classes_init(void);
 void lalloc_classes_exit(void);
+
+/* freelist.c */
+int lalloc_freelist_init(struct lalloc_cache *s);
+void lalloc_freelist_exit(struct lalloc_cache *s);
+void lalloc_freelist_build(struct lalloc_cache *s, struct lalloc_slab *slab);
+void lalloc_freeptr_set(const struct lalloc_cache *s, void *slot, void *next);
+void *lalloc_freeptr_get(struct lalloc_cache *s, struct lalloc_slab *slab,
+			 void *slot);
 
 /* slowpath.c */
 void *lalloc_refill(struct lalloc_cache *s, struct lalloc_cpu_cache *c);
@@ -174,6 +187,7 @@ int lalloc_cpuhp_init(void);
 void lalloc_cpuhp_exit(void);
 unsigned long lalloc_reclaimable_pages(void);
 unsigned long lalloc_shrink_all(void);
+void lalloc_slab_quarantine(struct lalloc_cache *s, struct lalloc_slab *slab);
 
 /* fault_inject.c: a failure point in every allocation, off by default. */
 bool lalloc_should_fail(gfp_t gfp);
@@ -241,6 +255,7 @@ void lalloc_device_stats(struct lalloc_stats *st);
 
 /* stats.c */
 extern atomic_long_t lalloc_held_pages;
+extern atomic_long_t lalloc_quarantine_pages;
 void lalloc_account_pages(long delta);
 void lalloc_cache_stats_read(struct lalloc_cache *s,
 			     struct lalloc_cpu_stats *sum);
@@ -249,6 +264,7 @@ void lalloc_cache_record(struct lalloc_cache *s, struct lalloc_cache_stats *r);
 void lalloc_stats_fill(struct lalloc_stats *st);
 void lalloc_stats_reset(void);
 unsigned long lalloc_pages_held(void);
+unsigned long lalloc_quarantined_pages(void);
 
 /* Size rounded up to the alignment; 0 on overflow or a bad alignment. */
 static inline size_t lalloc_padded(struct lalloc_layout l)

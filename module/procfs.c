@@ -65,6 +65,8 @@ static int stats_show(struct seq_file *m, void *v)
 	STAT(invalid_layouts);
 	STAT(failures);
 	STAT(errors_detected);
+	STAT(freelist_corruptions);
+	STAT(quarantined_bytes);
 	STAT(fragmentation_permille);
 	STAT(utilisation_permille);
 	STAT(fast_hit_permille);

@@ -109,7 +109,7 @@ int lalloc_classes_init(void)
 			INIT_LIST_HEAD(&s->slabs[state]);
 
 		s->cpu = alloc_percpu(struct lalloc_cpu_cache);
-		if (!s->cpu)
+		if (!s->cpu || lalloc_freelist_init(s))
 			goto fail;
 		for_each_possible_cpu(cpu)
 			local_lock_init(&per_cpu_ptr(s->cpu, cpu)->lock);
@@ -131,15 +131,19 @@ void lalloc_classes_exit(void)
 	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
 		struct lalloc_cache *s = &lalloc_caches[i];
 		LIST_HEAD(slabs);
-		unsigned long leaked = 0;
+		unsigned long leaked = 0, quarantined = 0;
 		struct lalloc_slab *slab;
 		int state;
 
 		if (!s->cpu)
 			continue;
 		for (state = 0; state < LALLOC_SLAB_NR_STATES; state++) {
-			list_for_each_entry(slab, &s->slabs[state], list)
-				leaked += slab->inuse;
+			list_for_each_entry(slab, &s->slabs[state], list) {
+				if (slab->quarantined)
+					quarantined++;
+				else
+					leaked += slab->inuse;
+			}
 			list_splice_init(&s->slabs[state], &slabs);
 			s->nr_slabs[state] = 0;
 		}
@@ -148,8 +152,12 @@ void lalloc_classes_exit(void)
 		if (leaked)
 			pr_warn("%s: %lu objects never freed; releasing their slabs\n",
 				s->name, leaked);
+		if (quarantined)
+			pr_warn("%s: releasing %lu slabs quarantined after a detected corruption\n",
+				s->name, quarantined);
 		lalloc_free_slabs(s, &slabs);
 		free_percpu(s->cpu);
 		s->cpu = NULL;
+		lalloc_freelist_exit(s);
 	}
 }

@@ -34,16 +34,6 @@ EXPORT_SYMBOL_IF_KUNIT(lalloc_empty_slabs_kept);
 /* Slab metadata and kmemleak's bookkeeping: never charged to a caller. */
 #define LALLOC_META_GFP_DROP	(LALLOC_SLAB_GFP_DROP | __GFP_ACCOUNT)
 
-static inline void *get_freeptr(void *obj)
-{
-	return *(void **)obj;
-}
-
-static inline void set_freeptr(void *obj, void *next)
-{
-	*(void **)obj = next;
-}
-
 static enum lalloc_slab_state slab_state(const struct lalloc_slab *slab)
 {
 	if (!slab->inuse)
@@ -67,14 +57,37 @@ static void slab_relist(struct lalloc_cache *s, struct lalloc_slab *slab)
 	slab->state = state;
 }
 
+/**
+ * lalloc_slab_quarantine() - retire a slab for good
+ * @s: its cache
+ * @slab: a slab in which a corruption was detected
+ *
+ * Whatever wrote where it should not may still hold a pointer into the
+ * slab, so its pages never go back to the page allocator and none of its
+ * slots is handed out again: the slab counts all its slots in use from now
+ * on, and a live object freed later stays in it (lalloc_flush()).
+ *
+ * Context: under @s->lock.
+ */
+void lalloc_slab_quarantine(struct lalloc_cache *s, struct lalloc_slab *slab)
+{
+	lockdep_assert_held(&s->lock);
+	slab->freelist = NULL;
+	slab->inuse = slab->nr_objs;
+	if (slab->quarantined)
+		return;
+	slab->quarantined = true;
+	atomic_long_add(1L << slab->order, &lalloc_quarantine_pages);
+}
+
 /* Take a free slot off @slab's freelist, wiping the freelist word. */
-static void *slab_pop(struct lalloc_slab *slab)
+static void *slab_pop(struct lalloc_cache *s, struct lalloc_slab *slab)
 {
 	void *obj = slab->freelist;
 
-	slab->freelist = get_freeptr(obj);
-	set_freeptr(obj, NULL);
 	slab->inuse++;
+	slab->freelist = lalloc_freeptr_get(s, slab, obj);
+	*(void **)obj = NULL;
 	return obj;
 }
 
@@ -106,9 +119,9 @@ void *lalloc_refill(struct lalloc_cache *s, struct lalloc_cpu_cache *c)
 			break;
 		while (slab->freelist && (!ret || c->count < s->batch)) {
 			if (!ret)
-				ret = slab_pop(slab);
+				ret = slab_pop(s, slab);
 			else
-				c->objs[c->count++] = slab_pop(slab);
+				c->objs[c->count++] = slab_pop(s, slab);
 		}
 		slab_relist(s, slab);
 	}
@@ -140,7 +153,6 @@ static struct lalloc_slab *slab_create(struct lalloc_cache *s, gfp_t gfp)
 	struct lalloc_slab *slab;
 	struct page *page;
 	unsigned int order, i;
-	void *obj;
 
 	slab = kmalloc(sizeof(*slab), gfp & ~LALLOC_META_GFP_DROP);
 	if (!slab)
@@ -156,16 +168,10 @@ static struct lalloc_slab *slab_create(struct lalloc_cache *s, gfp_t gfp)
 	slab->nr_objs = (PAGE_SIZE << order) / s->slot_size;
 	slab->inuse = 0;
 	slab->state = LALLOC_SLAB_EMPTY;
+	slab->quarantined = false;
 	INIT_LIST_HEAD(&slab->list);
 
-	/* Chain the slots in address order, so the first allocations are dense. */
-	slab->freelist = slab->base;
-	for (i = 0, obj = slab->base; i < slab->nr_objs; i++) {
-		void *next = i + 1 < slab->nr_objs ? obj + s->slot_size : NULL;
-
-		set_freeptr(obj, next);
-		obj = next;
-	}
+	lalloc_freelist_build(s, slab);
 	for (i = 0; i < (1U << order); i++)
 		set_page_private(page + i, (unsigned long)slab);
 
@@ -189,6 +195,9 @@ static void slab_destroy(struct lalloc_cache *s, struct lalloc_slab *slab)
 	unsigned int i;
 
 	kmemleak_free(slab->base);
+	/* Only module exit gives back a quarantined slab. */
+	if (slab->quarantined)
+		atomic_long_sub(1L << slab->order, &lalloc_quarantine_pages);
 	for (i = 0; i < (1U << slab->order); i++)
 		set_page_private(page + i, 0);
 	__free_pages(page, slab->order);
@@ -216,7 +225,7 @@ void *lalloc_new_slab_alloc(struct lalloc_cache *s, gfp_t gfp)
 		return NULL;
 	}
 	spin_lock_irqsave(&s->lock, flags);
-	obj = slab_pop(slab);
+	obj = slab_pop(s, slab);
 	slab->state = slab_state(slab);
 	list_add(&slab->list, &s->slabs[slab->state]);
 	s->nr_slabs[slab->state]++;
@@ -266,7 +275,10 @@ void lalloc_flush(struct lalloc_cache *s, struct lalloc_cpu_cache *c,
 		void *obj = c->objs[i];
 		struct lalloc_slab *slab = lalloc_slab_of(obj);
 
-		set_freeptr(obj, slab->freelist);
+		/* A retired slab hands nothing out again: the slot stays in it. */
+		if (unlikely(slab->quarantined))
+			continue;
+		lalloc_freeptr_set(s, obj, slab->freelist);
 		slab->freelist = obj;
 		slab->inuse--;
 		slab_relist(s, slab);

@@ -39,6 +39,8 @@ static struct lalloc_global_stats global_base;
 static struct lalloc_cpu_stats cache_next[LALLOC_NR_CLASSES];
 
 atomic_long_t lalloc_held_pages = ATOMIC_LONG_INIT(0);
+/* Pages of slabs kept out of service for a detected corruption. */
+atomic_long_t lalloc_quarantine_pages = ATOMIC_LONG_INIT(0);
 static atomic_long_t held_pages_hwm = ATOMIC_LONG_INIT(0);
 static atomic_long_t requested_hwm = ATOMIC_LONG_INIT(0);
 
@@ -310,6 +312,20 @@ unsigned long lalloc_pages_held(void)
 EXPORT_SYMBOL_IF_KUNIT(lalloc_pages_held);
 
 /**
+ * lalloc_quarantined_pages() - pages of slabs a detected corruption retired
+ *
+ * Such a slab is never given back: a stale pointer may still write to it.
+ * They are part of lalloc_pages_held().
+ *
+ * Return: the pages.
+ */
+unsigned long lalloc_quarantined_pages(void)
+{
+	return atomic_long_read(&lalloc_quarantine_pages);
+}
+EXPORT_SYMBOL_IF_KUNIT(lalloc_quarantined_pages);
+
+/**
  * lalloc_stats_fill() - the global figures, as userspace sees them
  * @st: filled in, except its caches array fields
  *
@@ -364,6 +380,8 @@ void lalloc_stats_fill(struct lalloc_stats *st)
 	st->invalid_layouts = g.invalid_layouts;
 	st->failures = g.failures;
 	st->errors_detected = g.errors_detected + g.invalid_layouts;
+	st->freelist_corruptions = g.freelist_corruptions;
+	st->quarantined_bytes = (u64)atomic_long_read(&lalloc_quarantine_pages) << PAGE_SHIFT;
 	st->fragmentation_permille = lalloc_permille(st->reserved_bytes, st->requested_bytes);
 	st->utilisation_permille = lalloc_permille(slab_active, slots_total);
 	st->fast_hit_permille = lalloc_permille(st->fast_allocs, st->fast_allocs + st->slow_allocs);

@@ -255,6 +255,8 @@ struct lalloc_stats {
 	__u64 fast_hit_permille;	/* fast allocs / allocs */
 	__u64 open_files;
 	__u64 device_bytes;		/* live bytes held for /dev/lalloc files */
+	__u64 freelist_corruptions;	/* freelist links caught leading off their slab */
+	__u64 quarantined_bytes;	/* slabs retired for a detected corruption */
 };
 
 /* BACKEND */
