@@ -26,7 +26,7 @@ endif
 endif
 
 .PHONY: all modules tools clean demo check load unload style help
-.PHONY: install uninstall print-installed modules_install dkms-source
+.PHONY: install uninstall modules_install dkms-source
 
 all: modules tools
 
@@ -93,10 +93,6 @@ install:
 # The directories stay: bin/, include/linux/ and the man sections are shared.
 uninstall:
 	rm -f $(INSTALLED)
-
-# For `make install` and tests of it: the list of files install puts there.
-print-installed:
-	@printf '%s\n' $(INSTALLED)
 
 # The kernel's own modules_install: lalloc.ko in
 # $(INSTALL_MOD_PATH)/lib/modules/<release>/extra/, then depmod where the
