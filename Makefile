@@ -5,6 +5,12 @@
 #   make demo         boot the stock kernel in QEMU and show lalloc at work
 #   make check        every test: builds, tool tests, KUnit, VM integration
 #   make load/unload  insmod/rmmod on this machine (needs its headers)
+#   make install      the tools, <linux/lalloc.h> and the man pages under
+#                     $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
+#                     removes exactly those files
+#   make modules_install  lalloc.ko into the kernel's module tree
+#                     (INSTALL_MOD_PATH honoured)
+#   make dkms-source  the DKMS package's sources in $(DESTDIR)/usr/src/lalloc-VERSION
 #
 # KDIR picks the kernel: default /lib/modules/$(uname -r)/build when it
 # exists, else Debian's stock kernel from scripts/kernel.
@@ -20,6 +26,7 @@ endif
 endif
 
 .PHONY: all modules tools clean demo check load unload style help
+.PHONY: install uninstall modules_install dkms-source
 
 all: modules tools
 
@@ -50,4 +57,55 @@ unload:
 	rmmod lalloc
 
 help:
-	@sed -n '2,12p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,16p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+
+# Installation. /dev/lalloc needs no udev rule: devtmpfs creates it with the
+# module's device_mode and device_gid (Documentation/admin-guide.rst).
+VERSION := $(shell cat $(ROOT)/VERSION)
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL ?= install
+BINDIR := $(DESTDIR)$(PREFIX)/bin
+INCLUDEDIR := $(DESTDIR)$(PREFIX)/include
+MANDIR := $(DESTDIR)$(PREFIX)/share/man
+
+# The tools users run; the test programs stay in the build tree.
+INSTALL_TOOLS := lalloc-top lalloc-path lalloc-stress lalloc-record lalloc-membench lalloc-hold
+# lalloc-record finds its preload library next to itself by default.
+INSTALL_LIBS := liblalloc-record.so
+MAN1 := $(patsubst %,Documentation/man/%.1,$(INSTALL_TOOLS))
+MAN4 := Documentation/man/lalloc.4
+
+# Every path install creates, for uninstall to remove and nothing else.
+INSTALLED := $(addprefix $(BINDIR)/,$(INSTALL_TOOLS) $(INSTALL_LIBS)) \
+	$(INCLUDEDIR)/linux/lalloc.h \
+	$(addprefix $(MANDIR)/man1/,$(notdir $(MAN1))) \
+	$(addprefix $(MANDIR)/man4/,$(notdir $(MAN4)))
+
+install:
+	$(MAKE) -C $(ROOT)/userspace-tools $(addprefix bin/,$(INSTALL_TOOLS) $(INSTALL_LIBS))
+	$(INSTALL) -d $(BINDIR) $(INCLUDEDIR)/linux $(MANDIR)/man1 $(MANDIR)/man4
+	$(INSTALL) -m 0755 $(addprefix $(ROOT)/userspace-tools/bin/,$(INSTALL_TOOLS) $(INSTALL_LIBS)) $(BINDIR)/
+	$(INSTALL) -m 0644 $(ROOT)/module/include/uapi/linux/lalloc.h $(INCLUDEDIR)/linux/lalloc.h
+	$(INSTALL) -m 0644 $(addprefix $(ROOT)/,$(MAN1)) $(MANDIR)/man1/
+	$(INSTALL) -m 0644 $(addprefix $(ROOT)/,$(MAN4)) $(MANDIR)/man4/
+
+# The directories stay: bin/, include/linux/ and the man sections are shared.
+uninstall:
+	rm -f $(INSTALLED)
+
+# The kernel's own modules_install: lalloc.ko in
+# $(INSTALL_MOD_PATH)/lib/modules/<release>/extra/, then depmod where the
+# build directory has a System.map (Debian's headers have none: run depmod).
+modules_install: modules
+	$(MAKE) -C $(KDIR) M=$(ROOT) modules_install
+
+# The sources DKMS builds: Kbuild, VERSION, dkms.conf and module/ (no KUnit
+# module, no build products). Then: dkms add/install lalloc/$(VERSION).
+DKMS_SOURCE_DIR ?= $(DESTDIR)/usr/src/lalloc-$(VERSION)
+dkms-source:
+	rm -rf $(DKMS_SOURCE_DIR)
+	$(INSTALL) -d $(DKMS_SOURCE_DIR)
+	$(INSTALL) -m 0644 $(ROOT)/Kbuild $(ROOT)/VERSION $(ROOT)/dkms.conf $(DKMS_SOURCE_DIR)/
+	cd $(ROOT) && find module -name '*.[ch]' -print0 | \
+		xargs -0 -I{} $(INSTALL) -D -m 0644 {} $(DKMS_SOURCE_DIR)/{}
