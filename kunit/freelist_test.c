@@ -33,7 +33,7 @@ static unsigned long slabs_in_service(struct lalloc_cache *s)
 	spin_lock_irqsave(&s->lock, flags);
 	for (state = 0; state < LALLOC_SLAB_NR_STATES; state++)
 		list_for_each_entry(slab, &s->slabs[state], list)
-			n += !slab->quarantined;
+			n += !slab->pinned;
 	spin_unlock_irqrestore(&s->lock, flags);
 	return n;
 }
@@ -102,7 +102,7 @@ static void forge_and_allocate(struct kunit *test, enum forgery forgery)
 	KUNIT_EXPECT_EQ(test, *(unsigned long *)got, 0UL);	/* wiped as it left */
 	KUNIT_EXPECT_EQ(test, after.freelist_corruptions - before.freelist_corruptions, 1ULL);
 	KUNIT_EXPECT_EQ(test, after.errors_detected - before.errors_detected, 1ULL);
-	KUNIT_EXPECT_TRUE(test, f.slab->quarantined);
+	KUNIT_EXPECT_TRUE(test, f.slab->retired);
 	KUNIT_EXPECT_EQ(test, lalloc_quarantined_pages() - quarantined0, 1UL << f.slab->order);
 
 	for (i = 0; i < nr_later; i++) {
@@ -160,7 +160,7 @@ static void freelist_links_encoded(struct kunit *test)
 		KUNIT_EXPECT_NE(test, raw, (unsigned long)next);
 	else
 		KUNIT_EXPECT_EQ(test, raw, (unsigned long)next);
-	KUNIT_EXPECT_FALSE(test, f.slab->quarantined);
+	KUNIT_EXPECT_FALSE(test, f.slab->retired);
 	lalloc_free(f.first, fl_layout);
 }
 
@@ -199,7 +199,7 @@ static void freelist_order(struct kunit *test)
 	spin_unlock_irqrestore(&f.s->lock, flags);
 
 	KUNIT_EXPECT_EQ(test, seen, n - 1);
-	KUNIT_EXPECT_FALSE(test, f.slab->quarantined);
+	KUNIT_EXPECT_FALSE(test, f.slab->retired);
 	if (IS_ENABLED(CONFIG_SLAB_FREELIST_RANDOM)) {
 		KUNIT_EXPECT_LT(test, ascending, n - 2);
 		KUNIT_EXPECT_LT(test, descending, n - 2);

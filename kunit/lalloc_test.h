@@ -19,6 +19,7 @@ extern struct kunit_suite lalloc_large_suite;
 extern struct kunit_suite lalloc_large_context_suite;
 extern struct kunit_suite lalloc_hotplug_suite;
 extern struct kunit_suite lalloc_freelist_suite;
+extern struct kunit_suite lalloc_debug_suite;
 
 /*
  * Run fn(arg, index) in a kthread bound to each online CPU (index 0..N-1),

@@ -175,13 +175,37 @@ static __always_inline void *alloc_inline(struct lalloc_layout l, gfp_t gfp,
 	return obj;
 }
 
-static noinline void *timed_alloc(struct lalloc_layout l, gfp_t gfp,
-				  u32 *origin)
+/* The cache of a slab layout whose cache has debug checks, else NULL. */
+static struct lalloc_cache *debug_cache_of(struct lalloc_layout l)
 {
-	u64 t0 = ktime_get_ns();
-	void *p = alloc_inline(l, gfp, origin);
+	size_t mask = l.align - 1, padded = (l.size + mask) & ~mask;
+	struct lalloc_cache *s;
 
-	lalloc_latency_alloc(ktime_get_ns() - t0);
+	if ((l.align & mask) || padded - 1 >= LALLOC_MAX_SLOT)
+		return NULL;
+	s = lalloc_cache_of(padded);
+	return READ_ONCE(s->debug_flags) ? s : NULL;
+}
+
+/*
+ * lalloc_alloc() while latency_stats or a debug check is on. Whether the
+ * call is timed is decided once, here, so a switch meanwhile never pairs
+ * a start with no end.
+ */
+static noinline void *hooked_alloc(struct lalloc_layout l, gfp_t gfp,
+				   u32 *origin)
+{
+	bool timed = READ_ONCE(lalloc_latency_stats);
+	u64 t0 = timed ? ktime_get_ns() : 0;
+	struct lalloc_cache *s = debug_cache_of(l);
+	void *p;
+
+	if (s)
+		p = lalloc_debug_alloc(s, l.size, gfp, origin);
+	else
+		p = alloc_inline(l, gfp, origin);
+	if (timed)
+		lalloc_latency_alloc(ktime_get_ns() - t0);
 	return p;
 }
 
@@ -202,8 +226,8 @@ static noinline void *timed_alloc(struct lalloc_layout l, gfp_t gfp,
  */
 void *lalloc_alloc(struct lalloc_layout l, gfp_t gfp)
 {
-	if (static_branch_unlikely(&lalloc_latency_key))
-		return timed_alloc(l, gfp, NULL);
+	if (static_branch_unlikely(&lalloc_hooks_key))
+		return hooked_alloc(l, gfp, NULL);
 	return alloc_inline(l, gfp, NULL);
 }
 EXPORT_SYMBOL_GPL(lalloc_alloc);
@@ -220,8 +244,8 @@ EXPORT_SYMBOL_GPL(lalloc_alloc);
  */
 void *lalloc_alloc_zeroed(struct lalloc_layout l, gfp_t gfp)
 {
-	if (static_branch_unlikely(&lalloc_latency_key))
-		return timed_alloc(l, gfp | __GFP_ZERO, NULL);
+	if (static_branch_unlikely(&lalloc_hooks_key))
+		return hooked_alloc(l, gfp | __GFP_ZERO, NULL);
 	return alloc_inline(l, gfp | __GFP_ZERO, NULL);
 }
 EXPORT_SYMBOL_GPL(lalloc_alloc_zeroed);
@@ -230,8 +254,8 @@ EXPORT_SYMBOL_GPL(lalloc_alloc_zeroed);
 void *__lalloc_alloc(struct lalloc_layout l, gfp_t gfp,
 		     u32 *origin)
 {
-	if (static_branch_unlikely(&lalloc_latency_key))
-		return timed_alloc(l, gfp, origin);
+	if (static_branch_unlikely(&lalloc_hooks_key))
+		return hooked_alloc(l, gfp, origin);
 	return alloc_inline(l, gfp, origin);
 }
 EXPORT_SYMBOL_IF_KUNIT(__lalloc_alloc);
@@ -353,12 +377,17 @@ static __always_inline void free_inline(void *p, struct lalloc_layout l)
 	cpu_push(s, p, l.size);
 }
 
-static noinline void timed_free(void *p, struct lalloc_layout l)
+/* lalloc_free() while latency_stats or a debug check is on. */
+static noinline void hooked_free(void *p, struct lalloc_layout l)
 {
-	u64 t0 = ktime_get_ns();
+	bool timed = READ_ONCE(lalloc_latency_stats);
+	u64 t0 = timed ? ktime_get_ns() : 0;
+	struct lalloc_cache *s = p ? debug_cache_of(l) : NULL;
 
-	free_inline(p, l);
-	lalloc_latency_free(ktime_get_ns() - t0);
+	if (!s || !lalloc_debug_free(s, p, l))
+		free_inline(p, l);
+	if (timed)
+		lalloc_latency_free(ktime_get_ns() - t0);
 }
 
 /**
@@ -375,8 +404,8 @@ static noinline void timed_free(void *p, struct lalloc_layout l)
  */
 void lalloc_free(void *p, struct lalloc_layout l)
 {
-	if (static_branch_unlikely(&lalloc_latency_key)) {
-		timed_free(p, l);
+	if (static_branch_unlikely(&lalloc_hooks_key)) {
+		hooked_free(p, l);
 		return;
 	}
 	free_inline(p, l);

@@ -50,10 +50,10 @@ static noinline void freelist_corrupt(struct lalloc_cache *s,
 
 	lalloc_gstat_inc(errors_detected);
 	lalloc_gstat_inc(freelist_corruptions);
-	pr_err_ratelimited("%s: freelist corrupted (a free slot was written); %u free slots of the slab quarantined\n",
+	pr_err_ratelimited("%s: freelist corrupted (a free slot was written); %u free slots of the slab retired\n",
 			   s->name, lost);
 	/* Its free slots cannot be found, and what wrote there may write again. */
-	lalloc_slab_quarantine(s, slab);
+	lalloc_slab_retire(s, slab);
 }
 
 /**

@@ -109,6 +109,7 @@ struct lalloc_cache {
 	unsigned int cpu_limit;		/* objects a CPU may keep */
 	unsigned int batch;		/* objects moved per refill or flush */
 	unsigned long freeptr_random;	/* freelist.c: the link encoding's key */
+	unsigned int debug_flags;	/* debug.c: LALLOC_DEBUG_*, 0 for none */
 	u16 *random_seq;		/* freelist.c: slot order of a new slab */
 	char name[24];
 
@@ -134,7 +135,10 @@ struct lalloc_slab {
 	unsigned int nr_objs;
 	unsigned int order;
 	enum lalloc_slab_state state;
-	bool quarantined;	/* a detected corruption keeps it forever */
+	bool retired;		/* its freelist was corrupted: hands nothing out */
+	bool pinned;		/* a detected corruption keeps its pages for good */
+	struct lalloc_debug_obj *dbg;	/* debug.c: per-slot records, or NULL */
+	unsigned int dbg_flags;	/* the cache's debug flags when it was made */
 };
 
 /* Global counters, one set per CPU. Only 64-bit fields, as above. */
@@ -154,6 +158,11 @@ struct lalloc_global_stats {
 	u64 failures;
 	u64 errors_detected;
 	u64 freelist_corruptions;
+	u64 debug_double_frees;
+	u64 debug_foreign_frees;
+	u64 debug_layout_mismatches;
+	u64 debug_redzone_overwrites;
+	u64 debug_poison_overwrites;
 };
 
 extern struct lalloc_cache lalloc_caches[LALLOC_NR_CLASSES];
@@ -187,7 +196,11 @@ int lalloc_cpuhp_init(void);
 void lalloc_cpuhp_exit(void);
 unsigned long lalloc_reclaimable_pages(void);
 unsigned long lalloc_shrink_all(void);
-void lalloc_slab_quarantine(struct lalloc_cache *s, struct lalloc_slab *slab);
+void *lalloc_slab_take(struct lalloc_cache *s);
+void lalloc_slab_put(struct lalloc_cache *s, struct lalloc_slab *slab, void *obj,
+		     struct list_head *to_free);
+void lalloc_slab_pin(struct lalloc_slab *slab);
+void lalloc_slab_retire(struct lalloc_cache *s, struct lalloc_slab *slab);
 
 /* fault_inject.c: a failure point in every allocation, off by default. */
 bool lalloc_should_fail(gfp_t gfp);
@@ -228,6 +241,39 @@ unsigned long lalloc_shrink_count(struct shrinker *shrink,
 unsigned long lalloc_shrink_scan(struct shrinker *shrink,
 				 struct shrink_control *sc);
 
+/* debug.c: checks in the spirit of slab_debug=, per cache */
+#define LALLOC_DEBUG_CONSISTENCY	(1U << 0)	/* F */
+#define LALLOC_DEBUG_REDZONE		(1U << 1)	/* Z */
+#define LALLOC_DEBUG_POISON		(1U << 2)	/* P */
+#define LALLOC_DEBUG_USER		(1U << 3)	/* U */
+#define LALLOC_DEBUG_ALL		0xfU
+
+enum lalloc_obj_state {
+	LALLOC_OBJ_FREE,
+	LALLOC_OBJ_LIVE,
+	LALLOC_OBJ_QUARANTINED,	/* a check failed: never handed out again */
+};
+
+/* What a debug cache records of each slot. */
+struct lalloc_debug_obj {
+	u32 size;		/* requested size while live */
+	u32 state;		/* enum lalloc_obj_state */
+	u32 alloc_stack;	/* depot_stack_handle_t, with U */
+	u32 free_stack;
+};
+
+int lalloc_debug_init(struct dentry *dir);
+void lalloc_debug_exit(void);
+int lalloc_debug_slab_init(struct lalloc_cache *s, struct lalloc_slab *slab, gfp_t gfp);
+void lalloc_debug_slab_exit(struct lalloc_slab *slab);
+void *lalloc_debug_alloc(struct lalloc_cache *s, size_t size, gfp_t gfp,
+			 u32 *origin);
+bool lalloc_debug_free(struct lalloc_cache *s, void *p, struct lalloc_layout l);
+bool lalloc_debug_check_live(struct lalloc_cache *s, void *p, struct lalloc_layout l);
+size_t lalloc_debug_usable(const struct lalloc_slab *slab, const void *p);
+int lalloc_debug_set_flags(struct lalloc_cache *s, unsigned int flags);
+unsigned long lalloc_debug_validate(struct lalloc_cache *s);
+
 /* latency.c */
 #define LALLOC_LATENCY_BUCKETS	32
 /* Bucket k counts calls that took [2^k, 2^(k+1)) ns; the last one, more. */
@@ -235,7 +281,9 @@ struct lalloc_latency {
 	u64 alloc[LALLOC_LATENCY_BUCKETS];
 	u64 free[LALLOC_LATENCY_BUCKETS];
 };
-DECLARE_STATIC_KEY_FALSE(lalloc_latency_key);
+/* On while latency_stats or any debug check is: the entry points' detour. */
+DECLARE_STATIC_KEY_FALSE(lalloc_hooks_key);
+extern bool lalloc_latency_stats;
 void lalloc_latency_alloc(u64 ns);
 void lalloc_latency_free(u64 ns);
 void lalloc_latency_reset(void);

@@ -22,13 +22,17 @@
 
 #include "internal.h"
 
-DEFINE_STATIC_KEY_FALSE(lalloc_latency_key);
+/*
+ * The entry points' detour to their hooked versions, counted: one count
+ * while latency_stats is on, one while any cache has debug checks.
+ */
+DEFINE_STATIC_KEY_FALSE(lalloc_hooks_key);
 
 static DEFINE_PER_CPU(struct lalloc_latency, lalloc_latency);
 static DEFINE_MUTEX(latency_reset_lock);
 static seqcount_mutex_t latency_seq = SEQCNT_MUTEX_ZERO(latency_seq, &latency_reset_lock);
 static struct lalloc_latency latency_base, latency_next;
-static bool latency_stats;
+bool lalloc_latency_stats;
 /* The parameter and the key change together, whoever switches them. */
 static DEFINE_MUTEX(latency_switch_lock);
 
@@ -44,11 +48,13 @@ static DEFINE_MUTEX(latency_switch_lock);
 void lalloc_latency_enable(bool on)
 {
 	mutex_lock(&latency_switch_lock);
-	WRITE_ONCE(latency_stats, on);
-	if (on)
-		static_branch_enable(&lalloc_latency_key);
-	else
-		static_branch_disable(&lalloc_latency_key);
+	if (on != lalloc_latency_stats) {
+		WRITE_ONCE(lalloc_latency_stats, on);
+		if (on)
+			static_branch_inc(&lalloc_hooks_key);
+		else
+			static_branch_dec(&lalloc_hooks_key);
+	}
 	mutex_unlock(&latency_switch_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_latency_enable);
@@ -68,7 +74,7 @@ static const struct kernel_param_ops latency_stats_ops = {
 	.set = latency_stats_set,
 	.get = param_get_bool,
 };
-module_param_cb(latency_stats, &latency_stats_ops, &latency_stats, 0644);
+module_param_cb(latency_stats, &latency_stats_ops, &lalloc_latency_stats, 0644);
 MODULE_PARM_DESC(latency_stats,
 		 "Keep log2 histograms of alloc and free latency in /proc/lalloc/latency (default off)");
 
@@ -152,7 +158,7 @@ int lalloc_latency_show(struct seq_file *m, void *v)
 	if (!hist)
 		return -ENOMEM;
 	lalloc_latency_read(hist);
-	seq_printf(m, "# enabled %d\n# ns_from alloc free\n", READ_ONCE(latency_stats));
+	seq_printf(m, "# enabled %d\n# ns_from alloc free\n", READ_ONCE(lalloc_latency_stats));
 	for (k = 0; k < LALLOC_LATENCY_BUCKETS; k++)
 		seq_printf(m, "%llu %llu %llu\n", k ? 1ULL << k : 0ULL,
 			   hist->alloc[k], hist->free[k]);

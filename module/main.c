@@ -47,9 +47,12 @@ static int __init lalloc_init(void)
 	lalloc_debugfs = debugfs_create_dir("lalloc", NULL);
 	lalloc_fault_init(lalloc_debugfs);
 	lalloc_bench_init(lalloc_debugfs);
+	ret = lalloc_debug_init(lalloc_debugfs);
+	if (ret)
+		goto free_debug;
 	ret = lalloc_shrinker_init();
 	if (ret)
-		goto free_debugfs;
+		goto free_debug;
 	ret = lalloc_procfs_init();
 	if (ret)
 		goto free_shrinker;
@@ -65,7 +68,8 @@ free_procfs:
 	lalloc_procfs_exit();
 free_shrinker:
 	lalloc_shrinker_exit();
-free_debugfs:
+free_debug:
+	lalloc_debug_exit();
 	debugfs_remove_recursive(lalloc_debugfs);
 	lalloc_cpuhp_exit();
 free_classes:
@@ -85,6 +89,8 @@ static void __exit lalloc_exit(void)
 	lalloc_vmalloc_flush();
 	lalloc_cpuhp_exit();
 	lalloc_classes_exit();
+	/* The checks go off once no slab is left to need them. */
+	lalloc_debug_exit();
 	free_percpu(lalloc_gstats);
 	pr_info("version %s unloaded\n", LALLOC_VERSION);
 }

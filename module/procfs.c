@@ -67,6 +67,11 @@ static int stats_show(struct seq_file *m, void *v)
 	STAT(errors_detected);
 	STAT(freelist_corruptions);
 	STAT(quarantined_bytes);
+	STAT(debug_double_frees);
+	STAT(debug_foreign_frees);
+	STAT(debug_layout_mismatches);
+	STAT(debug_redzone_overwrites);
+	STAT(debug_poison_overwrites);
 	STAT(fragmentation_permille);
 	STAT(utilisation_permille);
 	STAT(fast_hit_permille);

@@ -29,8 +29,13 @@
 size_t lalloc_usable_size(const void *p, struct lalloc_layout l)
 {
 	switch (lalloc_kind_of(l)) {
-	case LALLOC_KIND_SLAB:
-		return lalloc_slab_of(p)->cache->slot_size;
+	case LALLOC_KIND_SLAB: {
+		const struct lalloc_slab *slab = lalloc_slab_of(p);
+
+		if (unlikely(slab->dbg))
+			return lalloc_debug_usable(slab, p);
+		return slab->cache->slot_size;
+	}
 	case LALLOC_KIND_PAGES:
 	case LALLOC_KIND_VMALLOC:
 		return PAGE_ALIGN(l.size);
@@ -54,6 +59,9 @@ static bool resize_in_place(void *p, struct lalloc_layout old,
 
 	switch (kind) {
 	case LALLOC_KIND_SLAB:
+		/* A debug slab's every change goes through debug.c: it moves. */
+		if (lalloc_slab_of(p)->dbg)
+			return false;
 		s = lalloc_slab_of(p)->cache;
 		if (new.size > s->slot_size)
 			return false;
@@ -186,6 +194,13 @@ void *lalloc_resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
 		return NULL;
 	}
 	gfp &= ~__GFP_ZERO;
+	/* A block of a cache with debug checks is checked before it is used. */
+	if (old_kind == LALLOC_KIND_SLAB && static_branch_unlikely(&lalloc_hooks_key)) {
+		struct lalloc_cache *s = lalloc_cache_of(lalloc_padded(old));
+
+		if (READ_ONCE(s->debug_flags) && !lalloc_debug_check_live(s, p, old))
+			return NULL;
+	}
 
 	if (old_kind == LALLOC_KIND_ZST)
 		return __lalloc_alloc(new, zero_tail ? gfp | __GFP_ZERO : gfp, origin);

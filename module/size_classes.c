@@ -139,7 +139,7 @@ void lalloc_classes_exit(void)
 			continue;
 		for (state = 0; state < LALLOC_SLAB_NR_STATES; state++) {
 			list_for_each_entry(slab, &s->slabs[state], list) {
-				if (slab->quarantined)
+				if (slab->pinned)
 					quarantined++;
 				else
 					leaked += slab->inuse;

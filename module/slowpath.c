@@ -58,27 +58,46 @@ static void slab_relist(struct lalloc_cache *s, struct lalloc_slab *slab)
 }
 
 /**
- * lalloc_slab_quarantine() - retire a slab for good
- * @s: its cache
+ * lalloc_slab_pin() - keep a slab's pages while the module is loaded
  * @slab: a slab in which a corruption was detected
  *
  * Whatever wrote where it should not may still hold a pointer into the
- * slab, so its pages never go back to the page allocator and none of its
- * slots is handed out again: the slab counts all its slots in use from now
- * on, and a live object freed later stays in it (lalloc_flush()).
+ * slab, so its pages must never go back to the page allocator. The caller
+ * makes sure the slab never becomes empty (a quarantined slot stays
+ * counted in use); this counts its pages in quarantined_bytes, once.
+ *
+ * Context: under the slab's cache lock.
+ */
+void lalloc_slab_pin(struct lalloc_slab *slab)
+{
+	if (slab->pinned)
+		return;
+	slab->pinned = true;
+	atomic_long_add(1L << slab->order, &lalloc_quarantine_pages);
+}
+
+/**
+ * lalloc_slab_retire() - take a slab out of service for good
+ * @s: its cache
+ * @slab: a slab whose freelist was found corrupted
+ *
+ * Its free slots cannot be found any more: none of its slots is handed out
+ * again, the slab counts all of them in use from now on, and a live object
+ * freed later stays in it (lalloc_flush()). Its pages are pinned.
  *
  * Context: under @s->lock.
  */
-void lalloc_slab_quarantine(struct lalloc_cache *s, struct lalloc_slab *slab)
+void lalloc_slab_retire(struct lalloc_cache *s, struct lalloc_slab *slab)
 {
 	lockdep_assert_held(&s->lock);
 	slab->freelist = NULL;
 	slab->inuse = slab->nr_objs;
-	if (slab->quarantined)
-		return;
-	slab->quarantined = true;
-	atomic_long_add(1L << slab->order, &lalloc_quarantine_pages);
+	slab->retired = true;
+	lalloc_slab_pin(slab);
 }
+
+static unsigned long detach_empty(struct lalloc_cache *s, unsigned long keep,
+				  struct list_head *to_free);
 
 /* Take a free slot off @slab's freelist, wiping the freelist word. */
 static void *slab_pop(struct lalloc_cache *s, struct lalloc_slab *slab)
@@ -129,6 +148,55 @@ void *lalloc_refill(struct lalloc_cache *s, struct lalloc_cpu_cache *c)
 	return ret;
 }
 
+/**
+ * lalloc_slab_take() - one free slot from the cache's slabs, or NULL
+ * @s: the cache, its lock held
+ *
+ * The per-CPU stacks left out: for debug.c, whose caches keep none.
+ *
+ * Return: the slot (its slab on the right list), or NULL.
+ */
+void *lalloc_slab_take(struct lalloc_cache *s)
+{
+	struct lalloc_slab *slab;
+	void *obj = NULL;
+
+	lockdep_assert_held(&s->lock);
+	while (!obj) {
+		slab = list_first_entry_or_null(&s->slabs[LALLOC_SLAB_PARTIAL],
+						struct lalloc_slab, list);
+		if (!slab)
+			slab = list_first_entry_or_null(&s->slabs[LALLOC_SLAB_EMPTY],
+							struct lalloc_slab, list);
+		if (!slab)
+			return NULL;
+		if (slab->freelist)
+			obj = slab_pop(s, slab);
+		slab_relist(s, slab);
+	}
+	return obj;
+}
+
+/**
+ * lalloc_slab_put() - put a slot back on its slab's freelist
+ * @s: the cache, its lock held
+ * @slab: the slot's slab
+ * @obj: the slot
+ * @to_free: receives empty slabs beyond the number kept (lalloc_free_slabs())
+ */
+void lalloc_slab_put(struct lalloc_cache *s, struct lalloc_slab *slab, void *obj,
+		     struct list_head *to_free)
+{
+	lockdep_assert_held(&s->lock);
+	if (unlikely(slab->retired))
+		return;
+	lalloc_freeptr_set(s, obj, slab->freelist);
+	slab->freelist = obj;
+	slab->inuse--;
+	slab_relist(s, slab);
+	detach_empty(s, lalloc_empty_slabs_kept, to_free);
+}
+
 static struct page *slab_pages(struct lalloc_cache *s, gfp_t gfp,
 			       unsigned int *order)
 {
@@ -168,9 +236,19 @@ static struct lalloc_slab *slab_create(struct lalloc_cache *s, gfp_t gfp)
 	slab->nr_objs = (PAGE_SIZE << order) / s->slot_size;
 	slab->inuse = 0;
 	slab->state = LALLOC_SLAB_EMPTY;
-	slab->quarantined = false;
+	slab->retired = false;
+	slab->pinned = false;
+	slab->dbg = NULL;
+	slab->dbg_flags = 0;
 	INIT_LIST_HEAD(&slab->list);
 
+	/* A cache with debug checks records every slot (and poisons them). */
+	if (READ_ONCE(s->debug_flags) &&
+	    lalloc_debug_slab_init(s, slab, gfp & ~LALLOC_META_GFP_DROP)) {
+		__free_pages(page, order);
+		kfree(slab);
+		return NULL;
+	}
 	lalloc_freelist_build(s, slab);
 	for (i = 0; i < (1U << order); i++)
 		set_page_private(page + i, (unsigned long)slab);
@@ -195,8 +273,9 @@ static void slab_destroy(struct lalloc_cache *s, struct lalloc_slab *slab)
 	unsigned int i;
 
 	kmemleak_free(slab->base);
-	/* Only module exit gives back a quarantined slab. */
-	if (slab->quarantined)
+	lalloc_debug_slab_exit(slab);
+	/* Only module exit gives back a pinned slab. */
+	if (slab->pinned)
 		atomic_long_sub(1L << slab->order, &lalloc_quarantine_pages);
 	for (i = 0; i < (1U << slab->order); i++)
 		set_page_private(page + i, 0);
@@ -276,7 +355,7 @@ void lalloc_flush(struct lalloc_cache *s, struct lalloc_cpu_cache *c,
 		struct lalloc_slab *slab = lalloc_slab_of(obj);
 
 		/* A retired slab hands nothing out again: the slot stays in it. */
-		if (unlikely(slab->quarantined))
+		if (unlikely(slab->retired))
 			continue;
 		lalloc_freeptr_set(s, obj, slab->freelist);
 		slab->freelist = obj;

@@ -381,6 +381,11 @@ void lalloc_stats_fill(struct lalloc_stats *st)
 	st->failures = g.failures;
 	st->errors_detected = g.errors_detected + g.invalid_layouts;
 	st->freelist_corruptions = g.freelist_corruptions;
+	st->debug_double_frees = g.debug_double_frees;
+	st->debug_foreign_frees = g.debug_foreign_frees;
+	st->debug_layout_mismatches = g.debug_layout_mismatches;
+	st->debug_redzone_overwrites = g.debug_redzone_overwrites;
+	st->debug_poison_overwrites = g.debug_poison_overwrites;
 	st->quarantined_bytes = (u64)atomic_long_read(&lalloc_quarantine_pages) << PAGE_SHIFT;
 	st->fragmentation_permille = lalloc_permille(st->reserved_bytes, st->requested_bytes);
 	st->utilisation_permille = lalloc_permille(slab_active, slots_total);

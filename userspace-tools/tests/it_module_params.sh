@@ -115,3 +115,31 @@ echo 1 > $P/empty_slabs_kept
 reload empty_slabs_kept=1024 max_handles_per_file=2
 expect "empty_slabs_kept at load" "$(cat $P/empty_slabs_kept)" 1024
 expect "max_handles_per_file at load" "$(hold -n 3)" "file 1: 2 of 3 EDQUOT"
+
+# debug=: flags for every cache or the caches named, read-only, and the
+# device's blocks go through the checks (their stats move, nothing is
+# detected in correct use).
+D=/sys/kernel/debug/lalloc/caches
+rmmod lalloc
+for bad in debug=X debug=FZ,lalloc-nosuch debug=F,; do
+	if insmod $ko "$bad" 2>/dev/null; then
+		rmmod lalloc
+		fail "insmod with $bad succeeded"
+	fi
+	if grep -q '^lalloc ' /proc/modules; then fail "lalloc loaded after $bad"; fi
+done
+insmod $ko
+reload debug=FZPU,lalloc-104,lalloc-208
+expect "debug in sysfs" "$(cat $P/debug)" "FZPU,lalloc-104,lalloc-208"
+expect "lalloc-104 flags" "$(cat $D/lalloc-104/flags)" FZPU
+expect "lalloc-64 flags" "$(cat $D/lalloc-64/flags)" -
+if echo FZ > $P/debug 2>/dev/null; then fail "debug writable in sysfs"; fi
+e0=$(awk '$1 == "errors_detected" { print $2 }' /proc/lalloc/stats)
+hold -n 200 -s 100 > /dev/null
+expect "errors after correct use" "$(awk '$1 == "errors_detected" { print $2 }' /proc/lalloc/stats)" "$e0"
+expect "lalloc-104 validate" "$(cat $D/lalloc-104/validate)" "errors 0"
+echo - > $D/lalloc-104/flags
+expect "lalloc-104 flags off" "$(cat $D/lalloc-104/flags)" -
+reload debug=F
+expect "every cache: lalloc-32768" "$(cat $D/lalloc-32768/flags)" F
+reload

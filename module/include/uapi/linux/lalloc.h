@@ -257,6 +257,12 @@ struct lalloc_stats {
 	__u64 device_bytes;		/* live bytes held for /dev/lalloc files */
 	__u64 freelist_corruptions;	/* freelist links caught leading off their slab */
 	__u64 quarantined_bytes;	/* slabs retired for a detected corruption */
+	/* Detections of the debug checks (debug= and debugfs). */
+	__u64 debug_double_frees;
+	__u64 debug_foreign_frees;	/* pointers never handed out, or inside one */
+	__u64 debug_layout_mismatches;	/* another class, or a size not given */
+	__u64 debug_redzone_overwrites;
+	__u64 debug_poison_overwrites;	/* writes after free */
 };
 
 /* BACKEND */
