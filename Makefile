@@ -4,6 +4,7 @@
 #                     CONFIG_KUNIT) and the userspace tools
 #   make demo         boot the stock kernel in QEMU and show lalloc at work
 #   make check        every test: builds, tool tests, KUnit, VM integration
+#   make style        checkpatch and kernel-doc (also part of make check)
 #   make load/unload  insmod/rmmod on this machine (needs its headers)
 #   make install      the tools, <linux/lalloc.h> and the man pages under
 #                     $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
@@ -57,7 +58,7 @@ unload:
 	rmmod lalloc
 
 help:
-	@sed -n '2,16p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 
 # Installation. /dev/lalloc needs no udev rule: devtmpfs creates it with the
 # module's device_mode and device_gid (Documentation/admin-guide.rst).
