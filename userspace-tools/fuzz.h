@@ -166,7 +166,7 @@ struct worker {
 	uint64_t model_bytes;
 	uint8_t *scratch, *scratch2;
 	uint8_t *argbuf;		/* argument structs, up to the largest ioctl size */
-	double last_fork;
+	uint64_t last_fork_op;		/* op_index of the last fork */
 	struct bad_memory bad;
 	uint64_t op_index;		/* this worker's ops so far */
 	uint64_t counts[C_COUNT][2];	/* per command: succeeded, failed */
@@ -188,11 +188,15 @@ struct fuzz_run {
 	atomic_bool stop;
 	pthread_mutex_t report_lock;
 	bool json;
+	bool trace;			/* every op to stderr as it is made */
 };
 
 extern struct fuzz_run run;
 /* STATS nr_caches at the start: every later STATS must say the same. */
 extern uint32_t stats_nr_caches;
+
+/* The worker running on this thread, for the crash report. */
+extern _Thread_local struct worker *current_worker;
 
 double now_s(void);
 int open_device(void);

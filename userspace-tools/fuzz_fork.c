@@ -91,7 +91,7 @@ void fuzz_fork(struct worker *w, struct fuzz_file *inherited)
 	if (pid == 0)
 		_exit(child_main(w, inherited->fd, child_seed, steps, close_first));
 	pthread_rwlock_unlock(&inherited->lock);
-	w->last_fork = now_s();
+	w->last_fork_op = w->op_index;
 	if (pid < 0) {
 		fail(w, "fork: %s", strerror(errno));
 		return;

@@ -63,13 +63,38 @@ bool id_live(struct fuzz_file *f, uint32_t id)
 void id_set(struct fuzz_file *f, uint32_t id, bool live)
 {
 	pthread_mutex_lock(&f->ids_lock);
-	if (live) {
+	if (live)
 		f->live[id / 8] |= (uint8_t)(1U << (id % 8));
-	} else {
+	else
 		f->live[id / 8] &= (uint8_t)~(1U << (id % 8));
-		f->freed[f->nfreed++ % FUZZ_FREED_RING] = id;
-	}
 	pthread_mutex_unlock(&f->ids_lock);
+}
+
+/* Remember a freed id, to come back as a stale handle. */
+static void id_freed(struct fuzz_file *f, uint32_t id)
+{
+	pthread_mutex_lock(&f->ids_lock);
+	f->freed[f->nfreed++ % FUZZ_FREED_RING] = id;
+	pthread_mutex_unlock(&f->ids_lock);
+}
+
+/*
+ * A FREE of @id with the argument struct at @uarg. The id leaves the live
+ * set before the call: once the kernel has let it go, an ALLOC on another
+ * thread may get it back before this call returns. It is put back if the
+ * FREE fails.
+ */
+static int free_id(struct fuzz_file *f, int fd, uint32_t id, void *uarg)
+{
+	int ret;
+
+	id_set(f, id, false);
+	ret = ioc(fd, LALLOC_IOC_FREE, uarg);
+	if (ret)
+		id_set(f, id, true);
+	else
+		id_freed(f, id);
+	return ret;
 }
 
 static int file_fd(struct worker *w, struct fuzz_file *f)
@@ -357,11 +382,9 @@ static void adopt_block(struct worker *w, unsigned int fi, uint32_t handle, uint
 		return;
 	}
 	struct lalloc_handle_args fa = { .handle = handle };
-	int ret = ioc(f->fd, LALLOC_IOC_FREE, &fa);
 
 	describe(w, "FREE handle %" PRIu32 " (a block too large to model)", handle);
-	if (check_result(w, C_FREE, ret, (struct expect){ 0, 0 }, false))
-		id_set(f, handle, false);
+	check_result(w, C_FREE, free_id(f, f->fd, handle, &fa), (struct expect){ 0, 0 }, false);
 }
 
 static void op_alloc(struct worker *w)
@@ -448,11 +471,9 @@ static void op_free(struct worker *w)
 	ua = place_bytes(w, p, w->argbuf, &a, sizeof(a));
 	describe(w, "FREE handle %" PRIu32 " reserved %#x args %s", a.handle, a.reserved,
 		 place_names[p]);
-	ret = ioc(file_fd(w, f), LALLOC_IOC_FREE, ua);
-	if (check_result(w, C_FREE, ret, e, false) && !ret) {
-		id_set(f, b->handle, false);
+	ret = free_id(f, file_fd(w, f), b->handle, ua);
+	if (check_result(w, C_FREE, ret, e, false) && !ret)
 		drop_block(w, b);
-	}
 	pthread_rwlock_unlock(&f->lock);
 }
 
@@ -552,11 +573,9 @@ static void op_resize(struct worker *w)
 			struct lalloc_handle_args fa = { .handle = b->handle };
 
 			describe(w, "FREE handle %" PRIu32 " (resized past what the model holds)", b->handle);
-			ret = ioc(f->fd, LALLOC_IOC_FREE, &fa);
-			if (check_result(w, C_FREE, ret, (struct expect){ 0, 0 }, false)) {
-				id_set(f, b->handle, false);
+			ret = free_id(f, f->fd, b->handle, &fa);
+			if (check_result(w, C_FREE, ret, (struct expect){ 0, 0 }, false))
 				drop_block(w, b);
-			}
 		} else {
 			model_resize(w, b, a.size, a.align);
 			b->usable = ua->usable;
@@ -740,7 +759,7 @@ static void op_rw(struct worker *w, bool write)
 		memcpy(b->data + a.offset, w->scratch, a.len);
 	} else if (write && partial) {
 		check_partial_write(w, f, b, a.offset, a.len, w->scratch, mapped);
-	} else if (!write && !ret) {
+	} else if (!write && !ret && bp == P_GOOD) {
 		for (uint64_t i = 0; i < a.len; i++)
 			if (w->scratch[i] != b->data[a.offset + i]) {
 				fail(w, "READ byte %" PRIu64 " of block %" PRIu32 " is %#x, the model says %#x",
@@ -979,7 +998,9 @@ static void op_stats(struct worker *w)
 	describe(w, "STATS struct size %zu reserved %u caches %s rec_size %" PRIu32
 		 " count %" PRIu32 " args %s", usize, st.reserved, recs ? place_names[rp] : "none",
 		 rec_size, count, place_names[p]);
-	ret = ioc(f->fd, stats_cmd(usize), ua);
+	pthread_rwlock_rdlock(&f->lock);
+	ret = ioc(file_fd(w, f), stats_cmd(usize), ua);
+	pthread_rwlock_unlock(&f->lock);
 	if (!check_result(w, C_STATS, ret, e, false) || ret)
 		return;
 	memcpy(&st, buf, usize < sizeof(st) ? usize : sizeof(st));
@@ -1034,6 +1055,7 @@ struct batch_plan {
 	bool junk;			/* random fields: only the documented set is checked */
 	uint8_t *data;			/* WRITE source / READ destination in scratch */
 	bool bad_buf;			/* buf unreachable */
+	bool freed_ok;			/* a FREE that ran and succeeded */
 };
 
 static const uint32_t cmd_to_op[C_COUNT] = {
@@ -1077,8 +1099,7 @@ static void plan_entry(struct worker *w, unsigned int fi, struct batch_plan *pl,
 	struct block *b = batch_block(w, fi, freed);
 
 	memset(pl, 0, sizeof(*pl));
-	op->result = 0x7777;		/* outputs: overwritten */
-	op->value = rng_next(&w->rng);
+	op->value = rng_next(&w->rng);	/* an output: overwritten */
 	if (r < 6) {			/* random fields, a forged handle */
 		for (size_t i = 0; i < sizeof(*op); i += 8) {
 			uint64_t v = rng_next(&w->rng);
@@ -1159,10 +1180,11 @@ static void plan_entry(struct worker *w, unsigned int fi, struct batch_plan *pl,
 			op->align = 256 + rng_below(&w->rng, 1000);
 			break;
 		case 2:
+			/* Overflowing: out of range whatever earlier entries do to the size. */
 			pl->c = C_READ;
-			op->offset = b->size;
-			op->size = 1 + rng_below(&w->rng, 16);
-			op->buf = ptr64(w->scratch2);
+			op->offset = UINT64_MAX - rng_below(&w->rng, 16);
+			op->size = 17 + rng_below(&w->rng, 16);
+			op->buf = ptr64(w->bad.edge_end);
 			break;
 		case 3:
 			pl->c = C_SHRINK;
@@ -1173,7 +1195,7 @@ static void plan_entry(struct worker *w, unsigned int fi, struct batch_plan *pl,
 			pl->c = C_WRITE;
 			op->offset = UINT64_MAX;
 			op->size = 2;
-			op->buf = ptr64(w->scratch2);
+			op->buf = ptr64(w->bad.edge_end);
 			break;
 		}
 	}
@@ -1254,7 +1276,7 @@ static void apply_entry(struct worker *w, unsigned int fi, struct batch_plan *pl
 		adopt_block(w, fi, out->handle, op->size, op->align, out->value);
 		break;
 	case C_FREE:
-		id_set(&w->world->files[fi], b->handle, false);
+		pl->freed_ok = true;
 		break;
 	case C_GROW:
 	case C_SHRINK:
@@ -1314,8 +1336,10 @@ static void op_batch(struct worker *w)
 		tail_bad_at = (int)rng_below(&w->rng, n);
 
 	pthread_rwlock_rdlock(&f->lock);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		plan_entry(w, fi, &plans[i], freed, &data_next, &allocs);
+		plans[i].op.result = 0x7777;	/* an output: shows whether the entry ran */
+	}
 
 	/* The array: good, read-only, or running into the unmapped page at one entry. */
 	arr = ap == P_GOOD ? w->scratch2 : ap == P_RO ? w->bad.ro_rw : w->bad.edge_end;
@@ -1348,6 +1372,10 @@ static void op_batch(struct worker *w)
 	a.done = (uint32_t)rng_next(&w->rng);	/* outputs: ignored on input */
 	a.failed = (uint32_t)rng_next(&w->rng);
 	ua = place_bytes(w, hp, w->argbuf, &a, sizeof(a));
+	/* As free_id(): the ids an entry may free leave the live set first. */
+	for (i = 0; i < n; i++)
+		if (plans[i].c == C_FREE && !plans[i].junk)
+			id_set(f, plans[i].op.handle, false);
 	describe(w, "BATCH file %u count %u op_size %u flags %#x array %s header %s%s", fi, n,
 		 op_size, a.flags, place_names[ap], place_names[hp],
 		 tail_bad_at >= 0 ? " (an entry with a non-zero tail)" : "");
@@ -1410,6 +1438,24 @@ static void op_batch(struct worker *w)
 		fail(w, "BATCH returned %s done %" PRIu32 " failed %" PRIu32 "; expected %s done %u failed %u",
 		     err_name(ret), ua->done, ua->failed, err_name(exp_ret), exp_done, exp_failed);
 out:
+	/*
+	 * Back in the live set unless an entry freed it (a refused FREE may
+	 * come before the real one). A freed id stays as the entries left it:
+	 * a later ALLOC entry may have been handed it again.
+	 */
+	for (i = 0; i < n; i++) {
+		bool freed_by_any = false;
+
+		if (plans[i].c != C_FREE || plans[i].junk)
+			continue;
+		for (unsigned int k = 0; k < n; k++)
+			freed_by_any |= plans[k].c == C_FREE && !plans[k].junk && plans[k].freed_ok &&
+					plans[k].op.handle == plans[i].op.handle;
+		if (plans[i].freed_ok)
+			id_freed(f, plans[i].op.handle);
+		else if (!freed_by_any)
+			id_set(f, plans[i].op.handle, true);
+	}
 	/* Highest first: drop_block() moves the last block into the hole. */
 	for (unsigned int k = 0; k < ndrop; k++)
 		for (unsigned int j = k + 1; j < ndrop; j++)
@@ -1851,25 +1897,29 @@ void world_close(struct fuzz_world *world)
  */
 static void make_bad_memory(struct bad_memory *bad)
 {
-	uint8_t *edge = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int memfd = memfd_create("lalloc-fuzz", MFD_CLOEXEC);
+	uint8_t *edge;
 
-	if (edge == MAP_FAILED || memfd < 0 || ftruncate(memfd, PAGE)) {
+	/*
+	 * One page, two views: what is written through one is read-only in
+	 * the other. Two pages are mapped so that no mapping here fits the
+	 * one-page hole of another worker's edge.
+	 */
+	if (memfd < 0 || ftruncate(memfd, 2 * PAGE)) {
+		perror("lalloc-fuzz: memfd");
+		exit(2);
+	}
+	bad->ro_rw = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	bad->ro = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, memfd, 0);
+	close(memfd);
+	edge = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (bad->ro_rw == MAP_FAILED || bad->ro == MAP_FAILED || edge == MAP_FAILED) {
 		perror("lalloc-fuzz: mmap");
 		exit(2);
 	}
 	munmap(edge + PAGE, PAGE);
 	bad->edge = edge;
 	bad->edge_end = edge + PAGE;
-	/* One page, two views: what is written through one is read-only in the other. */
-	bad->ro_rw = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-	bad->ro = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, memfd, 0);
-	close(memfd);
-	if (bad->ro_rw == MAP_FAILED || bad->ro == MAP_FAILED) {
-		perror("lalloc-fuzz: mmap");
-		exit(2);
-	}
 }
 
 void worker_init(struct worker *w, unsigned int id, uint64_t seed, struct fuzz_world *world)
@@ -1929,6 +1979,7 @@ bool worker_step(struct worker *w)
 		}
 	}
 	w->op_index++;
+	current_worker = w;
 	r = rng_below(&w->rng, 1000);
 	if (r < 150)
 		w->nblocks < FUZZ_MAX_BLOCKS ? op_alloc(w) : op_free(w);
@@ -1956,7 +2007,7 @@ bool worker_step(struct worker *w)
 		op_set_backend(w);
 	else if (r < 920)
 		op_file_event(w);
-	else if (r < 922 && !w->is_child && now_s() - w->last_fork > 0.5)
+	else if (r < 922 && !w->is_child && w->op_index - w->last_fork_op >= 500)	/* forks are slow */
 		op_fork(w);
 	else
 		w->nblocks < FUZZ_MAX_BLOCKS ? op_alloc(w) : op_free(w);

@@ -127,6 +127,9 @@ void describe(struct worker *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(w->desc, sizeof(w->desc), fmt, ap);
 	va_end(ap);
+	if (run.trace)
+		fprintf(stderr, "%s%u.%" PRIu64 ": %s\n", w->is_child ? "child " : "", w->id,
+			w->op_index, w->desc);
 }
 
 void fail(struct worker *w, const char *fmt, ...)

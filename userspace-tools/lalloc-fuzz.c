@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,36 @@ static struct {
 } opt = { .threads = 2, .files = 3 };
 
 static atomic_uint workers_done;
+_Thread_local struct worker *current_worker;
+
+/*
+ * A crash of the fuzzer itself (a kernel that wrote where it must not, or
+ * a bug here): say which op was under way, with only async-signal-safe calls.
+ */
+static void crash_handler(int sig, siginfo_t *si, void *ctx)
+{
+	char msg[FUZZ_DESC + 160];
+	struct worker *w = current_worker;
+	int n;
+
+	(void)ctx;
+	n = snprintf(msg, sizeof(msg), "lalloc-fuzz: FAIL: seed %" PRIu64 ": signal %d at %p during: %s\n",
+		     run.seed, sig, si->si_addr, w ? w->desc : "(no op)");
+	if (n > 0)
+		(void)!write(2, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_crashes(void)
+{
+	struct sigaction sa = { .sa_sigaction = crash_handler, .sa_flags = SA_SIGINFO };
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
 
 double now_s(void)
 {
@@ -123,6 +154,7 @@ static void usage(FILE *f)
 		"  -t, --threads N    worker threads (default 2)\n"
 		"  -f, --files N      open files the threads share (default 3)\n"
 		"  -j, --json         a JSON summary on stdout (the final line goes to stderr)\n"
+		"  -T, --trace        print every op to stderr as it is made (for replays)\n"
 		"  -V, --version      print the version\n"
 		"  -h, --help         this text\n\n"
 		"A run with one thread and --ops is exactly repeatable from its seed;\n"
@@ -166,6 +198,7 @@ static void parse_args(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "files", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "trace", no_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -174,7 +207,7 @@ static void parse_args(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:n:d:t:f:jVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:n:d:t:f:jTVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': opt.seed = num(optarg, "--seed", 0, UINT64_MAX); seeded = true; break;
 		case 'n': opt.ops = num(optarg, "--ops", 1, UINT64_MAX); break;
@@ -190,6 +223,7 @@ static void parse_args(int argc, char **argv)
 		case 't': opt.threads = (unsigned int)num(optarg, "--threads", 1, 64); break;
 		case 'f': opt.files = (unsigned int)num(optarg, "--files", 1, 64); break;
 		case 'j': opt.json = true; break;
+		case 'T': run.trace = true; break;
 		case 'V': printf("lalloc-fuzz " LALLOC_VERSION "\n"); exit(0);
 		case 'h': usage(stdout); exit(0);
 		case ':': bad_arg("option '%s' needs a value", argv[optind - 1]); break;
@@ -286,6 +320,7 @@ int main(int argc, char **argv)
 
 	parse_args(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	catch_crashes();
 	run.seed = opt.seed;
 	run.max_ops = opt.ops;
 	run.threads = opt.threads;
