@@ -159,7 +159,7 @@ void fail(struct worker *w, const char *fmt, ...)
 	for (i = w->nhistory - n; i < w->nhistory; i++)
 		fprintf(stderr, "    %s\n", w->history[i % FUZZ_HISTORY]);
 	fprintf(stderr, "lalloc-fuzz: replay: lalloc-fuzz --seed %" PRIu64
-		" --threads 1 (exact with one thread; --ops %" PRIu64 " stops there)\n",
+		" --threads 1 --ops %" PRIu64 " (one thread repeats the sequence)\n",
 		run.seed, w->op_index + 1);
 	pthread_mutex_unlock(&run.report_lock);
 }

@@ -157,8 +157,9 @@ static void usage(FILE *f)
 		"  -T, --trace        print every op to stderr as it is made (for replays)\n"
 		"  -V, --version      print the version\n"
 		"  -h, --help         this text\n\n"
-		"A run with one thread and --ops is exactly repeatable from its seed;\n"
-		"with more threads the interleaving differs between runs.\n"
+		"A run with one thread and --ops repeats from its seed as long as the kernel\n"
+		"answers the same (ENOMEM for a huge alignment may vary with the vmalloc\n"
+		"space); with more threads the interleaving differs between runs.\n"
 		"Exit: 0 no failure, 1 a failure (the first is reported with the op, its\n"
 		"arguments, the seed and the ops before it), 2 bad arguments, 3 no %s.\n",
 		LALLOC_DEVICE, LALLOC_DEVICE);
