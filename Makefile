@@ -4,6 +4,8 @@
 #                     CONFIG_KUNIT) and the userspace tools
 #   make demo         boot the stock kernel in QEMU and show lalloc at work
 #   make check        every test: builds, tool tests, KUnit, VM integration
+#   make fuzz         lalloc-fuzz for FUZZ_SECONDS (default 300) on 4 vCPUs of
+#                     the debug kernel; FUZZ_SEED=N replays a seed
 #   make load/unload  insmod/rmmod on this machine (needs its headers)
 #
 # KDIR picks the kernel: default /lib/modules/$(uname -r)/build when it
@@ -19,7 +21,7 @@ KDIR = $(shell $(ROOT)/scripts/kernel --print-kdir stock)
 endif
 endif
 
-.PHONY: all modules tools clean demo check load unload style help
+.PHONY: all modules tools clean demo check fuzz load unload style help
 
 all: modules tools
 
@@ -40,6 +42,18 @@ demo:
 check:
 	$(ROOT)/scripts/check
 
+# The long fuzz run. scripts/vm fails with a one-line reason on any kernel
+# report (oops, KASAN, lockdep, a kmemleak leak), whatever the fuzzer says.
+FUZZ_SECONDS ?= 300
+FUZZ_THREADS ?= 4
+fuzz:
+	@rc=0; $(ROOT)/scripts/vm --kernel debug --smp 4 --timeout $$(( $(FUZZ_SECONDS) + 600 )) -- \
+		lalloc-fuzz --seconds $(FUZZ_SECONDS) --threads $(FUZZ_THREADS) --files 4 \
+		$(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) || rc=$$?; \
+	if [ $$rc -eq 0 ]; then echo "fuzz: PASS: no failure, no kernel report"; \
+	elif [ $$rc -ge 250 ]; then echo "fuzz: FAIL: the kernel reported a fault (vm exit $$rc, reason above)"; \
+	else echo "fuzz: FAIL: lalloc-fuzz exit $$rc (its first failure above)"; fi; exit $$rc
+
 style:
 	$(ROOT)/scripts/style
 
@@ -50,4 +64,4 @@ unload:
 	rmmod lalloc
 
 help:
-	@sed -n '2,12p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
