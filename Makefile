@@ -64,4 +64,4 @@ unload:
 	rmmod lalloc
 
 help:
-	@sed -n '2,14p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,13p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
