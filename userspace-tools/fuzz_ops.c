@@ -964,6 +964,8 @@ static void op_stats(struct worker *w)
 						   : (uint32_t)rng_below(&w->rng, 100);
 		rp = gen_place(w, 12);
 		recs = stats_records(w, rp, &rec_size, &writable);
+	} else if (rng_chance(&w->rng, 1, 10)) {
+		rec_size = 4097 + (uint32_t)rng_below(&w->rng, 1 << 16);
 	}
 	written = count < stats_nr_caches ? count : stats_nr_caches;
 	st.caches = ptr64(recs);
@@ -976,7 +978,8 @@ static void op_stats(struct worker *w)
 		st.reserved = 1;
 		e.must |= ERR(E_INVAL);
 	}
-	if (recs && (!rec_size || rec_size > 4096))
+	/* A record size past a page is refused with or without an array. */
+	if ((recs && !rec_size) || rec_size > 4096)
 		e.must |= ERR(E_INVAL);
 	if (recs && rec_size && rec_size <= 4096 && (uint64_t)written * rec_size > writable)
 		e.must |= ERR(E_FAULT);
