@@ -182,12 +182,10 @@ struct fuzz_run {
 	uint64_t seed;
 	uint64_t max_ops;		/* 0: until the deadline */
 	double deadline;		/* monotonic seconds; 0: none */
-	unsigned int threads;
 	atomic_uint_fast64_t ops;	/* ops taken by all workers */
 	atomic_int errors;
 	atomic_bool stop;
 	pthread_mutex_t report_lock;
-	bool json;
 	bool trace;			/* every op to stderr as it is made */
 };
 

@@ -889,7 +889,6 @@ static void op_info(struct worker *w)
 			break;
 		}
 out:
-	(void)ua;
 	pthread_rwlock_unlock(&f->lock);
 }
 

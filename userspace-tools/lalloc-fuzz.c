@@ -324,8 +324,6 @@ int main(int argc, char **argv)
 	catch_crashes();
 	run.seed = opt.seed;
 	run.max_ops = opt.ops;
-	run.threads = opt.threads;
-	run.json = opt.json;
 
 	statfd = open_device();
 	before = stats_gauges(statfd);
