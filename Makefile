@@ -5,6 +5,8 @@
 #   make demo         boot the stock kernel in QEMU and show lalloc at work
 #   make check        every test: builds, tool tests, KUnit, VM integration
 #   make style        checkpatch and kernel-doc (also part of make check)
+#   make fuzz         lalloc-fuzz for FUZZ_SECONDS (default 300) on 4 vCPUs of
+#                     the debug kernel; FUZZ_SEED=N replays a seed
 #   make load/unload  insmod/rmmod on this machine (needs its headers)
 #   make install      the tools, <linux/lalloc.h> and the man pages under
 #                     $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
@@ -26,7 +28,7 @@ KDIR = $(shell $(ROOT)/scripts/kernel --print-kdir stock)
 endif
 endif
 
-.PHONY: all modules tools clean demo check load unload style help
+.PHONY: all modules tools clean demo check fuzz load unload style help
 .PHONY: install uninstall modules_install dkms-source
 
 all: modules tools
@@ -48,6 +50,18 @@ demo:
 check:
 	$(ROOT)/scripts/check
 
+# The long fuzz run. scripts/vm fails with a one-line reason on any kernel
+# report (oops, KASAN, lockdep, a kmemleak leak), whatever the fuzzer says.
+FUZZ_SECONDS ?= 300
+FUZZ_THREADS ?= 4
+fuzz:
+	@rc=0; $(ROOT)/scripts/vm --kernel debug --smp 4 --timeout $$(( $(FUZZ_SECONDS) + 600 )) -- \
+		lalloc-fuzz --seconds $(FUZZ_SECONDS) --threads $(FUZZ_THREADS) --files 4 \
+		$(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) || rc=$$?; \
+	if [ $$rc -eq 0 ]; then echo "fuzz: PASS: no failure, no kernel report"; \
+	elif [ $$rc -ge 250 ]; then echo "fuzz: FAIL: the kernel reported a fault (vm exit $$rc, reason above)"; \
+	else echo "fuzz: FAIL: lalloc-fuzz exit $$rc (its first failure above)"; fi; exit $$rc
+
 style:
 	$(ROOT)/scripts/style
 
@@ -58,7 +72,7 @@ unload:
 	rmmod lalloc
 
 help:
-	@sed -n '2,17p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,19p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 
 # Installation. /dev/lalloc needs no udev rule: devtmpfs creates it with the
 # module's device_mode and device_gid (Documentation/admin-guide.rst).

@@ -210,7 +210,8 @@ struct lalloc_cache_stats {
  * struct lalloc_stats - LALLOC_IOC_STATS (extensible: the size is in the
  * command number)
  *   caches:          in: user address of an array of struct lalloc_cache_stats, or 0
- *   cache_rec_size:  in: the size of one element of that array
+ *   cache_rec_size:  in: the size of one element of that array, at most the
+ *                    page size (EINVAL past it, with or without an array)
  *   cache_rec_count: in: how many elements fit
  *   nr_caches:       out: how many caches lalloc has (may exceed the count given)
  *   reserved:        must be zero
@@ -313,7 +314,8 @@ struct lalloc_batch_op {
  * struct lalloc_batch_args - LALLOC_IOC_BATCH
  * @ops: user address of the array of ops (each op's result written back)
  * @count: entries in the array (at most LALLOC_BATCH_MAX)
- * @op_size: sizeof(struct lalloc_batch_op) as userspace knows it
+ * @op_size: sizeof(struct lalloc_batch_op) as userspace knows it (EINVAL
+ *	if smaller than the kernel's or larger than the page size)
  * @flags: LALLOC_BATCH_*
  * @done: out: entries run (all of them, unless stopped on an error);
  *	ignored on input, so a struct can be submitted again as it is
