@@ -84,9 +84,15 @@ static void debug_write_after_free(struct kunit *test)
 	void *more[40];
 	u8 *p;
 
+	void *keep;
+
 	debug_on(test, l, LALLOC_DEBUG_POISON);
+	/* A live neighbour keeps the slab, so the stray write stays in lalloc's pages. */
+	keep = lalloc_alloc(l, GFP_KERNEL);
 	p = lalloc_alloc(l, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
 	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_PTR_EQ(test, lalloc_slab_of(p), lalloc_slab_of(keep));
 	lalloc_free(p, l);
 	p[50] = 0x42;				/* the stale pointer writes */
 	before = stats_now();
@@ -96,6 +102,7 @@ static void debug_write_after_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, DELTA(after, before, debug_poison_overwrites), 1ULL);
 	KUNIT_EXPECT_EQ(test, DELTA(after, before, errors_detected), 1ULL);
 	free_all(l, more, ARRAY_SIZE(more));
+	lalloc_free(keep, l);
 }
 
 static void debug_double_free(struct kunit *test)
@@ -173,13 +180,17 @@ static void debug_user_stacks(struct kunit *test)
 	struct lalloc_layout l = L(600, 8);
 	struct lalloc_slab *slab;
 	unsigned int idx;
-	void *p;
+	void *p, *keep;
 
 	if (!IS_ENABLED(CONFIG_STACKDEPOT))
 		kunit_skip(test, "needs CONFIG_STACKDEPOT");
 	debug_on(test, l, LALLOC_DEBUG_CONSISTENCY | LALLOC_DEBUG_USER);
+	/* A live neighbour keeps the slab and its records after the free. */
+	keep = lalloc_alloc(l, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
 	p = lalloc_alloc(l, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_PTR_EQ(test, lalloc_slab_of(p), lalloc_slab_of(keep));
 	slab = lalloc_slab_of(p);
 	KUNIT_ASSERT_NOT_NULL(test, slab->dbg);
 	idx = (p - slab->base) / slab->cache->slot_size;
@@ -189,12 +200,40 @@ static void debug_user_stacks(struct kunit *test)
 	KUNIT_EXPECT_NE(test, slab->dbg[idx].free_stack, 0U);
 	KUNIT_EXPECT_EQ(test, slab->dbg[idx].state, (u32)LALLOC_OBJ_FREE);
 	lalloc_free(p, l);			/* reported with both stacks */
+	lalloc_free(keep, l);
+}
+
+/*
+ * The layout names a class without checks, or the checks are only Z and
+ * P: the block's own slab decides, and a layout of another class is
+ * refused all the same (freeing by it would poison and relist with the
+ * other class's slot size).
+ */
+static void debug_wrong_layout_unchecked_class(struct kunit *test)
+{
+	struct lalloc_layout l = L(900, 8), other = L(2000, 8);
+	struct lalloc_global_stats before, after;
+	void *p;
+
+	debug_on(test, l, LALLOC_DEBUG_REDZONE | LALLOC_DEBUG_POISON);
+	p = lalloc_alloc(l, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	before = stats_now();
+	lalloc_free(p, other);
+	KUNIT_EXPECT_NULL(test, lalloc_grow(p, other, L(3000, 8), GFP_KERNEL));
+	after = stats_now();
+	KUNIT_EXPECT_EQ(test, DELTA(after, before, debug_layout_mismatches), 2ULL);
+	KUNIT_EXPECT_EQ(test, DELTA(after, before, errors_detected), 2ULL);
+	memset(p, 0x5a, l.size);
+	lalloc_free(p, l);
+	KUNIT_EXPECT_EQ(test, DELTA(stats_now(), after, errors_detected), 0ULL);
 }
 
 /* validate finds a broken red zone and a write after free, and only those. */
 static void debug_validate(struct kunit *test)
 {
 	struct lalloc_layout l = L(700, 8);
+	struct lalloc_global_stats before, after;
 	struct lalloc_cache *s;
 	void *p[8];
 	u8 *live, *freed;
@@ -209,7 +248,13 @@ static void debug_validate(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lalloc_debug_validate(s), 0UL);
 	live[700] = 1;
 	freed[100] = 1;
+	before = stats_now();
 	KUNIT_EXPECT_EQ(test, lalloc_debug_validate(s), 2UL);
+	after = stats_now();
+	KUNIT_EXPECT_EQ(test, DELTA(after, before, debug_redzone_overwrites), 1ULL);
+	KUNIT_EXPECT_EQ(test, DELTA(after, before, debug_poison_overwrites), 1ULL);
+	/* The write after free retired the slab: nothing more is taken from it. */
+	KUNIT_EXPECT_TRUE(test, lalloc_slab_of(live)->retired);
 	/* The live object's owner frees it: quarantined there. */
 	lalloc_free(live, l);
 	p[2] = p[5] = NULL;
@@ -254,6 +299,7 @@ static struct kunit_case debug_cases[] = {
 	KUNIT_CASE(debug_write_after_free),
 	KUNIT_CASE(debug_double_free),
 	KUNIT_CASE(debug_wrong_layout),
+	KUNIT_CASE(debug_wrong_layout_unchecked_class),
 	KUNIT_CASE(debug_foreign_pointer),
 	KUNIT_CASE(debug_user_stacks),
 	KUNIT_CASE(debug_validate),

@@ -65,6 +65,7 @@ static void *freelist_head(struct lalloc_cache *s, struct lalloc_slab *slab)
 }
 
 enum forgery {
+	FORGE_ZERO,		/* a link zeroed: the list ends early */
 	FORGE_FOREIGN,		/* an address outside every slab */
 	FORGE_LIVE_SLOT,	/* the slab's live object: a double allocation */
 };
@@ -85,8 +86,9 @@ static void forge_and_allocate(struct kunit *test, enum forgery forgery)
 	unsigned long link;
 
 	fresh_slab(test, &f);
-	link = forgery == FORGE_FOREIGN ? (unsigned long)forged_target :
-					  (unsigned long)f.first;
+	link = forgery == FORGE_ZERO ? 0 :
+	       forgery == FORGE_FOREIGN ? (unsigned long)forged_target :
+	       (unsigned long)f.first;
 	nr_later = 2 * f.slab->nr_objs;
 	later = kunit_kcalloc(test, nr_later, sizeof(*later), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, later);
@@ -121,6 +123,12 @@ static void forge_and_allocate(struct kunit *test, enum forgery forgery)
 	KUNIT_EXPECT_EQ(test, f.slab->inuse, f.slab->nr_objs);
 	KUNIT_EXPECT_EQ(test, f.slab->state, LALLOC_SLAB_FULL);
 	KUNIT_EXPECT_EQ(test, lalloc_quarantined_pages() - quarantined0, 1UL << f.slab->order);
+}
+
+/* A link zeroed (obj->next = NULL after free): the list ends too early. */
+static void freelist_zeroed_link_caught(struct kunit *test)
+{
+	forge_and_allocate(test, FORGE_ZERO);
 }
 
 /* A link to an address outside the slab: caught on every kernel. */
@@ -213,6 +221,7 @@ static void freelist_order(struct kunit *test)
 static struct kunit_case freelist_cases[] = {
 	KUNIT_CASE(freelist_links_encoded),
 	KUNIT_CASE(freelist_order),
+	KUNIT_CASE(freelist_zeroed_link_caught),
 	KUNIT_CASE(freelist_foreign_link_caught),
 	KUNIT_CASE(freelist_forged_slot_link_caught),
 	{}

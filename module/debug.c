@@ -13,9 +13,10 @@
  *      (stack depot), printed with each report
  *
  * Set at load with debug=FLAGS[,CACHE...] (debug=FZPU: every cache;
- * debug=FZ,lalloc-64,lalloc-208: those two), or per cache at run time in
- * /sys/kernel/debug/lalloc/caches/NAME/flags while the cache holds no
- * slab. validate in the same directory walks every slab of the cache.
+ * debug=FZ,lalloc-64,lalloc-208: those two), or per cache at run time by
+ * writing "NAME FLAGS" to /sys/kernel/debug/lalloc/debug_flags while the
+ * cache has no slab in service. Reading /sys/kernel/debug/lalloc/validate
+ * walks every slab of every cache with checks.
  *
  * A cache with checks bypasses the per-CPU stacks: every allocation and
  * free takes the cache lock, so a slot's record (struct lalloc_debug_obj,
@@ -32,6 +33,7 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/ratelimit.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/stackdepot.h>
@@ -46,7 +48,7 @@
 #define STACK_DEPTH	16
 
 /* Every page of every debug slab, by pfn: what F trusts instead of page->private. */
-static DEFINE_XARRAY(debug_slabs);
+static DEFINE_XARRAY_FLAGS(debug_slabs, XA_FLAGS_LOCK_IRQ);
 static DEFINE_MUTEX(debug_flags_lock);
 static unsigned int debug_caches;	/* caches with flags: one hooks-key count */
 static bool stack_depot_ready;
@@ -194,35 +196,70 @@ int lalloc_debug_slab_init(struct lalloc_cache *s, struct lalloc_slab *slab, gfp
 	slab->dbg = kcalloc(slab->nr_objs, sizeof(*slab->dbg), gfp);
 	if (!slab->dbg)
 		return -ENOMEM;
+	/* Slabs come and go in any context, hard interrupts included. */
 	for (i = 0; i < (1UL << slab->order); i++) {
-		if (xa_err(xa_store(&debug_slabs, pfn + i, slab, gfp))) {
-			while (i--)
-				xa_erase(&debug_slabs, pfn + i);
+		unsigned long flags;
+		void *old;
+
+		xa_lock_irqsave(&debug_slabs, flags);
+		old = __xa_store(&debug_slabs, pfn + i, slab, gfp);
+		xa_unlock_irqrestore(&debug_slabs, flags);
+		if (xa_err(old)) {
+			slab->dbg_pfns = i;
+			lalloc_debug_slab_exit(slab);
 			kfree(slab->dbg);
 			slab->dbg = NULL;
 			return -ENOMEM;
 		}
 	}
+	slab->dbg_pfns = i;
 	if (slab->dbg_flags & LALLOC_DEBUG_POISON)
 		memset(slab->base, POISON_BYTE, PAGE_SIZE << slab->order);
 	return 0;
 }
 
 /**
- * lalloc_debug_slab_exit() - drop a slab's records before it is freed
- * @slab: the slab
+ * lalloc_debug_slab_exit() - make a slab unreachable from F's lookups
+ * @slab: the slab, about to be freed
+ *
+ * Its records stay until lalloc_slab_free_meta()'s grace period: a lookup
+ * that found the slab a moment ago may still read them.
  */
 void lalloc_debug_slab_exit(struct lalloc_slab *slab)
 {
-	unsigned long pfn, i;
+	unsigned long pfn, i, flags;
 
 	if (!slab->dbg)
 		return;
 	pfn = page_to_pfn(virt_to_page(slab->base));
-	for (i = 0; i < (1UL << slab->order); i++)
-		xa_erase(&debug_slabs, pfn + i);
+	xa_lock_irqsave(&debug_slabs, flags);
+	for (i = 0; i < slab->dbg_pfns; i++)
+		__xa_erase(&debug_slabs, pfn + i);
+	xa_unlock_irqrestore(&debug_slabs, flags);
+}
+
+static void slab_meta_free_rcu(struct rcu_head *head)
+{
+	struct lalloc_slab *slab = container_of(head, struct lalloc_slab, rcu);
+
 	kfree(slab->dbg);
-	slab->dbg = NULL;
+	kfree(slab);
+}
+
+/**
+ * lalloc_slab_free_meta() - free a slab's struct (and records) once it is gone
+ * @slab: the slab, its pages already freed
+ *
+ * A debug slab's struct and records are read by lookups under RCU (a
+ * double free racing the slab's last free), so they go after a grace
+ * period; module exit waits for it (lalloc_debug_exit()).
+ */
+void lalloc_slab_free_meta(struct lalloc_slab *slab)
+{
+	if (slab->dbg)
+		call_rcu(&slab->rcu, slab_meta_free_rcu);
+	else
+		kfree(slab);
 }
 
 /*
@@ -235,7 +272,16 @@ static bool take_ok(struct lalloc_slab *slab, void *obj, struct finding *f)
 	struct lalloc_debug_obj *o = &slab->dbg[idx];
 
 	if (o->state == LALLOC_OBJ_QUARANTINED)
-		return false;		/* validate found it: leave it be */
+		return false;		/* left on the list by a retired slab's past */
+	if (o->state == LALLOC_OBJ_LIVE) {
+		/* On the freelist while live: the list was forged. Stop using it. */
+		finding_of(f, "freelist leads to a live object", idx, o);
+		f->index = UINT_MAX;
+		lalloc_gstat_inc(freelist_corruptions);
+		lalloc_gstat_inc(errors_detected);
+		lalloc_slab_retire(slab->cache, slab);
+		return false;
+	}
 	/* The first word held the freelist link, wiped as the slot left. */
 	if ((slab->dbg_flags & LALLOC_DEBUG_POISON) &&
 	    !bytes_are(obj, sizeof(void *), slab->cache->slot_size, POISON_BYTE)) {
@@ -315,31 +361,46 @@ void *lalloc_debug_alloc(struct lalloc_cache *s, size_t size, gfp_t gfp, u32 *or
 }
 
 /*
- * The slab of @p as F sees it: one of this cache's debug slabs, @p on a
- * slot boundary. NULL (and @f filled) otherwise.
+ * The debug slab of @p, if @p is a slot of one: with F from the lookup
+ * (a foreign page's page->private is never read), else from the page.
+ * Under rcu_read_lock(): the slab's struct and records outlive it.
  */
-static struct lalloc_slab *checked_slab(struct lalloc_cache *s, void *p,
-					struct finding *f)
+static struct lalloc_slab *find_slab(const void *p, unsigned int flags)
 {
 	struct lalloc_slab *slab;
 
-	finding_of(f, NULL, UINT_MAX, NULL);
-	slab = virt_addr_valid(p) ?
-	       xa_load(&debug_slabs, page_to_pfn(virt_to_page(p))) : NULL;
-	if (!slab) {
+	if (!(flags & LALLOC_DEBUG_CONSISTENCY)) {
+		slab = lalloc_slab_of(p);
+		return slab && slab->dbg ? slab : NULL;
+	}
+	if (!virt_addr_valid(p))
+		return NULL;
+	return xa_load(&debug_slabs, page_to_pfn(virt_to_page(p)));
+}
+
+/*
+ * Whether @p is a slot of @slab, a slab of @s. Under @s->lock, where the
+ * slab cannot go. False with @f filled otherwise.
+ */
+static bool slot_of(struct lalloc_cache *s, struct lalloc_slab *slab, const void *p,
+		    struct finding *f)
+{
+	unsigned long off = p - slab->base;
+
+	if (slab->detached) {
 		f->check = "free or resize of a pointer lalloc never handed out";
 		lalloc_gstat_inc(debug_foreign_frees);
 	} else if (slab->cache != s) {
 		f->check = "free or resize with the layout of another size class";
 		lalloc_gstat_inc(debug_layout_mismatches);
-	} else if ((p - slab->base) % s->slot_size) {
-		f->check = "free or resize of a pointer inside an object";
+	} else if (off >= (unsigned long)slab->nr_objs * s->slot_size || off % s->slot_size) {
+		f->check = "free or resize of a pointer inside an object or past the last";
 		lalloc_gstat_inc(debug_foreign_frees);
 	} else {
-		return slab;
+		return true;
 	}
 	lalloc_gstat_inc(errors_detected);
-	return NULL;
+	return false;
 }
 
 /*
@@ -381,21 +442,6 @@ static bool live_ok(struct lalloc_slab *slab, void *p, struct lalloc_layout l,
 	return true;
 }
 
-/* The slab of @p for a cache with checks; NULL when not to be touched. */
-static struct lalloc_slab *slab_for(struct lalloc_cache *s, void *p,
-				    struct finding *f, bool *handled)
-{
-	struct lalloc_slab *slab;
-
-	*handled = true;
-	if (READ_ONCE(s->debug_flags) & LALLOC_DEBUG_CONSISTENCY)
-		return checked_slab(s, p, f);
-	slab = lalloc_slab_of(p);
-	if (!slab || !slab->dbg)
-		*handled = false;	/* not a debug slab: the plain path's business */
-	return slab && slab->dbg ? slab : NULL;
-}
-
 /**
  * lalloc_debug_free() - free into a cache with debug checks
  * @s: the cache @l's class names
@@ -408,25 +454,35 @@ static struct lalloc_slab *slab_for(struct lalloc_cache *s, void *p,
  */
 bool lalloc_debug_free(struct lalloc_cache *s, void *p, struct lalloc_layout l)
 {
-	struct finding f = { NULL };
+	struct finding f = { NULL, UINT_MAX };
+	struct lalloc_cache *owner;
 	struct lalloc_slab *slab;
 	unsigned long flags;
 	LIST_HEAD(to_free);
-	bool handled, ok;
-	u32 stack;
+	bool ok = false;
+	u32 stack, size = 0;
 
-	slab = slab_for(s, p, &f, &handled);
+	stack = save_stack(READ_ONCE(s->debug_flags));
+	rcu_read_lock();
+	slab = find_slab(p, READ_ONCE(s->debug_flags));
 	if (!slab) {
-		if (f.check)
-			report(s, &f);
-		return handled;
+		rcu_read_unlock();
+		if (!(READ_ONCE(s->debug_flags) & LALLOC_DEBUG_CONSISTENCY))
+			return false;	/* not a debug slab's: the plain path's business */
+		f.check = "free or resize of a pointer lalloc never handed out";
+		lalloc_gstat_inc(debug_foreign_frees);
+		lalloc_gstat_inc(errors_detected);
+		report(s, &f);
+		return true;
 	}
-	stack = save_stack(slab->dbg_flags);
-	spin_lock_irqsave(&s->lock, flags);
-	ok = live_ok(slab, p, l, &f);
-	if (ok) {
+	/* The block's own cache's lock: the layout may name another. */
+	owner = slab->cache;
+	spin_lock_irqsave(&owner->lock, flags);
+	if (slot_of(s, slab, p, &f) && live_ok(slab, p, l, &f)) {
 		struct lalloc_debug_obj *o = &slab->dbg[slot_index(slab, p)];
 
+		ok = true;
+		size = o->size;
 		o->state = LALLOC_OBJ_FREE;
 		o->free_stack = stack;
 		if (slab->dbg_flags & LALLOC_DEBUG_POISON)
@@ -435,12 +491,13 @@ bool lalloc_debug_free(struct lalloc_cache *s, void *p, struct lalloc_layout l)
 			memset(p, 0, s->slot_size);
 		lalloc_slab_put(s, slab, p, &to_free);
 	}
-	spin_unlock_irqrestore(&s->lock, flags);
+	spin_unlock_irqrestore(&owner->lock, flags);
+	rcu_read_unlock();
 	if (f.check)
 		report(s, &f);
 	if (ok) {
 		lalloc_stat_inc(s, slow_frees);
-		lalloc_stat_add(s, requested_bytes, -(s64)l.size);
+		lalloc_stat_add(s, requested_bytes, -(s64)size);
 	}
 	lalloc_free_slabs(s, &to_free);
 	return true;
@@ -457,20 +514,29 @@ bool lalloc_debug_free(struct lalloc_cache *s, void *p, struct lalloc_layout l)
  */
 bool lalloc_debug_check_live(struct lalloc_cache *s, void *p, struct lalloc_layout l)
 {
-	struct finding f = { NULL };
+	struct finding f = { NULL, UINT_MAX };
+	struct lalloc_cache *owner;
 	struct lalloc_slab *slab;
 	unsigned long flags;
-	bool handled, ok;
+	bool ok;
 
-	slab = slab_for(s, p, &f, &handled);
+	rcu_read_lock();
+	slab = find_slab(p, READ_ONCE(s->debug_flags));
 	if (!slab) {
-		if (f.check)
-			report(s, &f);
-		return !handled;
+		rcu_read_unlock();
+		if (!(READ_ONCE(s->debug_flags) & LALLOC_DEBUG_CONSISTENCY))
+			return true;
+		f.check = "free or resize of a pointer lalloc never handed out";
+		lalloc_gstat_inc(debug_foreign_frees);
+		lalloc_gstat_inc(errors_detected);
+		report(s, &f);
+		return false;
 	}
-	spin_lock_irqsave(&s->lock, flags);
-	ok = live_ok(slab, p, l, &f);
-	spin_unlock_irqrestore(&s->lock, flags);
+	owner = slab->cache;
+	spin_lock_irqsave(&owner->lock, flags);
+	ok = slot_of(s, slab, p, &f) && live_ok(slab, p, l, &f);
+	spin_unlock_irqrestore(&owner->lock, flags);
+	rcu_read_unlock();
 	if (f.check)
 		report(s, &f);
 	return ok;
@@ -514,8 +580,8 @@ static unsigned long validate_slab(struct lalloc_cache *s, struct lalloc_slab *s
 			   !bytes_are(slot, sizeof(void *), s->slot_size, POISON_BYTE)) {
 			bad = "written after it was freed";
 			lalloc_gstat_inc(debug_poison_overwrites);
-			/* Taken off at its next allocation, which skips it. */
-			quarantine(slab, o);
+			/* The writer may write again: nothing of this slab is used again. */
+			lalloc_slab_retire(s, slab);
 		} else if (o->state == LALLOC_OBJ_LIVE &&
 			   (slab->dbg_flags & LALLOC_DEBUG_REDZONE) &&
 			   !bytes_are(slot, o->size, s->slot_size, REDZONE_BYTE)) {
@@ -548,16 +614,21 @@ unsigned long lalloc_debug_validate(struct lalloc_cache *s)
 {
 	struct finding first = { NULL };
 	unsigned long *on_freelist, flags, errors = 0;
-	struct lalloc_slab *slab;
+	struct lalloc_slab *slab, *next;
 	unsigned int state;
 
 	on_freelist = bitmap_zalloc(s->objs_per_slab, GFP_KERNEL);
 	if (!on_freelist)
 		return 0;
 	spin_lock_irqsave(&s->lock, flags);
+	/*
+	 * A slab retired on the way moves to the full list (_safe), where it
+	 * is met again and skipped: retired slabs are out of service and
+	 * were reported when they were retired.
+	 */
 	for (state = 0; state < LALLOC_SLAB_NR_STATES; state++)
-		list_for_each_entry(slab, &s->slabs[state], list)
-			if (slab->dbg)
+		list_for_each_entry_safe(slab, next, &s->slabs[state], list)
+			if (slab->dbg && !slab->retired)
 				errors += validate_slab(s, slab, on_freelist, &first);
 	spin_unlock_irqrestore(&s->lock, flags);
 	bitmap_free(on_freelist);
@@ -584,16 +655,32 @@ static int ready_stack_depot(unsigned int flags)
 	return 0;
 }
 
-/* Under debug_flags_lock. */
-static void set_flags_locked(struct lalloc_cache *s, unsigned int flags)
+/*
+ * Before a cache's flags go from @was to @is: the first cache with checks
+ * turns the hooks key on before its flags are set. Under debug_flags_lock,
+ * never under a spinlock (the key change sleeps and waits for every CPU).
+ */
+static void hooks_get(unsigned int was, unsigned int is)
 {
-	bool was = s->debug_flags, is = flags;
-
-	WRITE_ONCE(s->debug_flags, flags);
 	if (is && !was && !debug_caches++)
 		static_branch_inc(&lalloc_hooks_key);
-	else if (!is && was && !--debug_caches)
+}
+
+/* After the flags went from @was to @is: the last one turns it off. */
+static void hooks_put(unsigned int was, unsigned int is)
+{
+	if (!is && was && !--debug_caches)
 		static_branch_dec(&lalloc_hooks_key);
+}
+
+/* Under debug_flags_lock, no spinlock held. */
+static void set_flags_locked(struct lalloc_cache *s, unsigned int flags)
+{
+	unsigned int was = s->debug_flags;
+
+	hooks_get(was, flags);
+	WRITE_ONCE(s->debug_flags, flags);
+	hooks_put(was, flags);
 }
 
 /*
@@ -604,7 +691,7 @@ static void set_flags_locked(struct lalloc_cache *s, unsigned int flags)
  */
 static bool cache_idle(struct lalloc_cache *s)
 {
-	struct lalloc_slab *slab;
+	struct lalloc_slab *slab, *next;
 	unsigned int state, i;
 
 	for (state = 0; state < LALLOC_SLAB_NR_STATES; state++)
@@ -615,8 +702,9 @@ static bool cache_idle(struct lalloc_cache *s)
 				if (slab->dbg[i].state == LALLOC_OBJ_LIVE)
 					return false;
 		}
+	/* Retiring moves a slab to the full list: _safe, full list last. */
 	for (state = 0; state < LALLOC_SLAB_NR_STATES; state++)
-		list_for_each_entry(slab, &s->slabs[state], list)
+		list_for_each_entry_safe(slab, next, &s->slabs[state], list)
 			lalloc_slab_retire(s, slab);
 	return true;
 }
@@ -637,6 +725,7 @@ static bool cache_idle(struct lalloc_cache *s)
 int lalloc_debug_set_flags(struct lalloc_cache *s, unsigned int flags)
 {
 	unsigned long irqflags;
+	unsigned int was;
 	bool idle;
 	int ret;
 
@@ -648,11 +737,15 @@ int lalloc_debug_set_flags(struct lalloc_cache *s, unsigned int flags)
 		goto out;
 	lalloc_drain_all();
 	lalloc_release_empty(s, ULONG_MAX);
+	was = s->debug_flags;
+	hooks_get(was, flags);
 	spin_lock_irqsave(&s->lock, irqflags);
 	idle = cache_idle(s);
 	if (idle)
-		set_flags_locked(s, flags);
+		WRITE_ONCE(s->debug_flags, flags);
 	spin_unlock_irqrestore(&s->lock, irqflags);
+	/* Refused: the count goes back as if nothing had changed. */
+	hooks_put(idle ? was : flags, idle ? flags : was);
 	ret = idle ? 0 : -EBUSY;
 out:
 	mutex_unlock(&debug_flags_lock);
@@ -660,21 +753,40 @@ out:
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_debug_set_flags);
 
-static ssize_t flags_read(struct file *file, char __user *ubuf, size_t count,
-			  loff_t *ppos)
+/* debug_flags: "NAME FLAGS" per cache; write "NAME FLAGS" to switch one. */
+static int debug_flags_show(struct seq_file *m, void *v)
 {
-	struct lalloc_cache *s = file_inode(file)->i_private;
 	char buf[8];
-	int len = flags_str(buf, sizeof(buf), READ_ONCE(s->debug_flags));
+	unsigned int i;
 
-	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
+		flags_str(buf, sizeof(buf), READ_ONCE(lalloc_caches[i].debug_flags));
+		seq_printf(m, "%s %s", lalloc_caches[i].name, buf);
+	}
+	return 0;
 }
 
-static ssize_t flags_write(struct file *file, const char __user *ubuf,
-			   size_t count, loff_t *ppos)
+static int debug_flags_open(struct inode *inode, struct file *file)
 {
-	struct lalloc_cache *s = file_inode(file)->i_private;
-	char buf[8];
+	return single_open(file, debug_flags_show, NULL);
+}
+
+static struct lalloc_cache *cache_named(const char *name, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < LALLOC_NR_CLASSES; i++)
+		if (strlen(lalloc_caches[i].name) == len &&
+		    !strncmp(lalloc_caches[i].name, name, len))
+			return &lalloc_caches[i];
+	return NULL;
+}
+
+static ssize_t debug_flags_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct lalloc_cache *s;
+	char buf[40], *sp;
 	unsigned int flags;
 	size_t len;
 	int ret;
@@ -686,24 +798,36 @@ static ssize_t flags_write(struct file *file, const char __user *ubuf,
 	len = count;
 	if (buf[len - 1] == '\n')
 		len--;
-	flags = parse_flags(buf, len);
-	if (flags == UINT_MAX)
+	buf[len] = 0;
+	sp = strchr(buf, ' ');
+	if (!sp)
+		return -EINVAL;
+	s = cache_named(buf, sp - buf);
+	flags = parse_flags(sp + 1, buf + len - (sp + 1));
+	if (!s || flags == UINT_MAX)
 		return -EINVAL;
 	ret = lalloc_debug_set_flags(s, flags);
 	return ret ? ret : count;
 }
 
-static const struct file_operations flags_fops = {
+static const struct file_operations debug_flags_fops = {
 	.owner = THIS_MODULE,
-	.read = flags_read,
-	.write = flags_write,
-	.llseek = default_llseek,
+	.open = debug_flags_open,
+	.read = seq_read,
+	.write = debug_flags_write,
+	.llseek = seq_lseek,
+	.release = single_release,
 };
 
-/* Reading validate runs it: "errors N". */
+/* Reading validate checks every cache with checks on: "NAME errors N". */
 static int validate_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "errors %lu\n", lalloc_debug_validate(m->private));
+	unsigned int i;
+
+	for (i = 0; i < LALLOC_NR_CLASSES; i++)
+		if (READ_ONCE(lalloc_caches[i].debug_flags))
+			seq_printf(m, "%s errors %lu\n", lalloc_caches[i].name,
+				   lalloc_debug_validate(&lalloc_caches[i]));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(validate);
@@ -712,6 +836,7 @@ DEFINE_SHOW_ATTRIBUTE(validate);
 static int apply_param(void)
 {
 	const char *p = debug_param, *comma;
+	struct lalloc_cache *s;
 	unsigned int flags, i;
 	bool named = false;
 	int ret;
@@ -733,18 +858,14 @@ static int apply_param(void)
 	while (*comma) {
 		p = comma + 1;
 		comma = strchrnul(p, ',');
-		for (i = 0; i < LALLOC_NR_CLASSES; i++) {
-			if (strlen(lalloc_caches[i].name) == comma - p &&
-			    !strncmp(lalloc_caches[i].name, p, comma - p))
-				break;
-		}
-		if (i == LALLOC_NR_CLASSES) {
+		s = cache_named(p, comma - p);
+		if (!s) {
 			mutex_unlock(&debug_flags_lock);
 			pr_err("debug=%s: no cache named %.*s (see /proc/lalloc/caches)\n",
 			       debug_param, (int)(comma - p), p);
 			return -EINVAL;
 		}
-		set_flags_locked(&lalloc_caches[i], flags);
+		set_flags_locked(s, flags);
 		named = true;
 	}
 	for (i = 0; !named && i < LALLOC_NR_CLASSES; i++)
@@ -762,19 +883,12 @@ static int apply_param(void)
  */
 int lalloc_debug_init(struct dentry *dir)
 {
-	struct dentry *caches = debugfs_create_dir("caches", dir);
-	unsigned int i;
 	int ret = apply_param();
 
 	if (ret)
 		return ret;
-	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
-		struct lalloc_cache *s = &lalloc_caches[i];
-		struct dentry *d = debugfs_create_dir(s->name, caches);
-
-		debugfs_create_file("flags", 0600, d, s, &flags_fops);
-		debugfs_create_file("validate", 0400, d, s, &validate_fops);
-	}
+	debugfs_create_file("debug_flags", 0600, dir, NULL, &debug_flags_fops);
+	debugfs_create_file("validate", 0400, dir, NULL, &validate_fops);
 	return 0;
 }
 
@@ -791,4 +905,6 @@ void lalloc_debug_exit(void)
 	for (i = 0; i < LALLOC_NR_CLASSES; i++)
 		set_flags_locked(&lalloc_caches[i], 0);
 	mutex_unlock(&debug_flags_lock);
+	/* The last slabs' records go in RCU callbacks, which are this module's. */
+	rcu_barrier();
 }

@@ -175,16 +175,26 @@ static __always_inline void *alloc_inline(struct lalloc_layout l, gfp_t gfp,
 	return obj;
 }
 
-/* The cache of a slab layout whose cache has debug checks, else NULL. */
-static struct lalloc_cache *debug_cache_of(struct lalloc_layout l)
+/*
+ * The cache of a slab layout whose cache has debug checks, else NULL; for
+ * a block @p being freed, also when @p lives in a debug slab whatever
+ * cache the layout names (debug.c then reports the mismatch).
+ */
+static struct lalloc_cache *debug_cache_of(struct lalloc_layout l, const void *p)
 {
 	size_t mask = l.align - 1, padded = (l.size + mask) & ~mask;
 	struct lalloc_cache *s;
+	struct lalloc_slab *slab;
 
 	if ((l.align & mask) || padded - 1 >= LALLOC_MAX_SLOT)
 		return NULL;
 	s = lalloc_cache_of(padded);
-	return READ_ONCE(s->debug_flags) ? s : NULL;
+	if (READ_ONCE(s->debug_flags))
+		return s;
+	if (!p)
+		return NULL;
+	slab = lalloc_slab_of(p);
+	return slab && slab->dbg ? s : NULL;
 }
 
 /*
@@ -197,7 +207,7 @@ static noinline void *hooked_alloc(struct lalloc_layout l, gfp_t gfp,
 {
 	bool timed = READ_ONCE(lalloc_latency_stats);
 	u64 t0 = timed ? ktime_get_ns() : 0;
-	struct lalloc_cache *s = debug_cache_of(l);
+	struct lalloc_cache *s = debug_cache_of(l, NULL);
 	void *p;
 
 	if (s)
@@ -382,7 +392,7 @@ static noinline void hooked_free(void *p, struct lalloc_layout l)
 {
 	bool timed = READ_ONCE(lalloc_latency_stats);
 	u64 t0 = timed ? ktime_get_ns() : 0;
-	struct lalloc_cache *s = p ? debug_cache_of(l) : NULL;
+	struct lalloc_cache *s = p ? debug_cache_of(l, p) : NULL;
 
 	if (!s || !lalloc_debug_free(s, p, l))
 		free_inline(p, l);

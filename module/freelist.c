@@ -57,6 +57,36 @@ static noinline void freelist_corrupt(struct lalloc_cache *s,
 }
 
 /**
+ * lalloc_freelist_truncated() - a slab's freelist ended too early
+ * @s: the cache
+ * @slab: the slab, fewer slots in use than it has, and no free one listed
+ *
+ * A free slot's link was overwritten with zero (a write after free): the
+ * remaining free slots cannot be found. Reported and the slab retired, as
+ * for any other broken link.
+ *
+ * Context: under @s->lock.
+ */
+void lalloc_freelist_truncated(struct lalloc_cache *s, struct lalloc_slab *slab)
+{
+	freelist_corrupt(s, slab);
+}
+
+/**
+ * lalloc_double_free_caught() - a free of the slot at its freelist's head
+ * @s: the cache
+ *
+ * The slot is already free: linking it again would make it its own next,
+ * handed out twice. It is left as it is, and the free counted.
+ */
+void lalloc_double_free_caught(struct lalloc_cache *s)
+{
+	lalloc_gstat_inc(errors_detected);
+	lalloc_gstat_inc(debug_double_frees);
+	pr_err_ratelimited("%s: double free of a slot already free; ignored\n", s->name);
+}
+
+/**
  * lalloc_freeptr_get() - the slot after @slot on @slab's freelist
  * @s: the cache
  * @slab: the slab @slot is free in

@@ -137,8 +137,11 @@ struct lalloc_slab {
 	enum lalloc_slab_state state;
 	bool retired;		/* its freelist was corrupted: hands nothing out */
 	bool pinned;		/* a detected corruption keeps its pages for good */
+	bool detached;		/* off its cache's lists, about to be freed */
+	struct rcu_head rcu;	/* debug slabs' metadata outlives RCU readers */
 	struct lalloc_debug_obj *dbg;	/* debug.c: per-slot records, or NULL */
 	unsigned int dbg_flags;	/* the cache's debug flags when it was made */
+	unsigned int dbg_pfns;	/* its pages entered in debug.c's lookup */
 };
 
 /* Global counters, one set per CPU. Only 64-bit fields, as above. */
@@ -179,6 +182,8 @@ void lalloc_classes_exit(void);
 int lalloc_freelist_init(struct lalloc_cache *s);
 void lalloc_freelist_exit(struct lalloc_cache *s);
 void lalloc_freelist_build(struct lalloc_cache *s, struct lalloc_slab *slab);
+void lalloc_freelist_truncated(struct lalloc_cache *s, struct lalloc_slab *slab);
+void lalloc_double_free_caught(struct lalloc_cache *s);
 void lalloc_freeptr_set(const struct lalloc_cache *s, void *slot, void *next);
 void *lalloc_freeptr_get(struct lalloc_cache *s, struct lalloc_slab *slab,
 			 void *slot);
@@ -266,6 +271,7 @@ int lalloc_debug_init(struct dentry *dir);
 void lalloc_debug_exit(void);
 int lalloc_debug_slab_init(struct lalloc_cache *s, struct lalloc_slab *slab, gfp_t gfp);
 void lalloc_debug_slab_exit(struct lalloc_slab *slab);
+void lalloc_slab_free_meta(struct lalloc_slab *slab);
 void *lalloc_debug_alloc(struct lalloc_cache *s, size_t size, gfp_t gfp,
 			 u32 *origin);
 bool lalloc_debug_free(struct lalloc_cache *s, void *p, struct lalloc_layout l);

@@ -197,8 +197,11 @@ void *lalloc_resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
 	/* A block of a cache with debug checks is checked before it is used. */
 	if (old_kind == LALLOC_KIND_SLAB && static_branch_unlikely(&lalloc_hooks_key)) {
 		struct lalloc_cache *s = lalloc_cache_of(lalloc_padded(old));
+		struct lalloc_slab *slab = READ_ONCE(s->debug_flags) ? NULL : lalloc_slab_of(p);
 
-		if (READ_ONCE(s->debug_flags) && !lalloc_debug_check_live(s, p, old))
+		/* The layout's cache has checks, or the block lives in a debug slab. */
+		if ((READ_ONCE(s->debug_flags) || (slab && slab->dbg)) &&
+		    !lalloc_debug_check_live(s, p, old))
 			return NULL;
 	}
 

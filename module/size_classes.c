@@ -109,10 +109,13 @@ int lalloc_classes_init(void)
 			INIT_LIST_HEAD(&s->slabs[state]);
 
 		s->cpu = alloc_percpu(struct lalloc_cpu_cache);
-		if (!s->cpu || lalloc_freelist_init(s))
+		if (!s->cpu)
 			goto fail;
+		/* Before anything can fail: the unwind drains through these locks. */
 		for_each_possible_cpu(cpu)
 			local_lock_init(&per_cpu_ptr(s->cpu, cpu)->lock);
+		if (lalloc_freelist_init(s))
+			goto fail;
 	}
 	WARN_ON_ONCE(class_slot_size(LALLOC_NR_CLASSES - 1) != LALLOC_MAX_SLOT);
 	return 0;

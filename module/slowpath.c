@@ -94,6 +94,8 @@ void lalloc_slab_retire(struct lalloc_cache *s, struct lalloc_slab *slab)
 	slab->inuse = slab->nr_objs;
 	slab->retired = true;
 	lalloc_slab_pin(slab);
+	if (!list_empty(&slab->list))	/* not while lalloc_new_slab_alloc() makes it */
+		slab_relist(s, slab);
 }
 
 static unsigned long detach_empty(struct lalloc_cache *s, unsigned long keep,
@@ -107,6 +109,9 @@ static void *slab_pop(struct lalloc_cache *s, struct lalloc_slab *slab)
 	slab->inuse++;
 	slab->freelist = lalloc_freeptr_get(s, slab, obj);
 	*(void **)obj = NULL;
+	/* A list that ends before the count says: a free slot's link was zeroed. */
+	if (unlikely(!slab->freelist && slab->inuse < slab->nr_objs))
+		lalloc_freelist_truncated(s, slab);
 	return obj;
 }
 
@@ -190,6 +195,10 @@ void lalloc_slab_put(struct lalloc_cache *s, struct lalloc_slab *slab, void *obj
 	lockdep_assert_held(&s->lock);
 	if (unlikely(slab->retired))
 		return;
+	if (unlikely(obj == slab->freelist)) {
+		lalloc_double_free_caught(s);
+		return;
+	}
 	lalloc_freeptr_set(s, obj, slab->freelist);
 	slab->freelist = obj;
 	slab->inuse--;
@@ -238,6 +247,7 @@ static struct lalloc_slab *slab_create(struct lalloc_cache *s, gfp_t gfp)
 	slab->state = LALLOC_SLAB_EMPTY;
 	slab->retired = false;
 	slab->pinned = false;
+	slab->detached = false;
 	slab->dbg = NULL;
 	slab->dbg_flags = 0;
 	INIT_LIST_HEAD(&slab->list);
@@ -282,7 +292,7 @@ static void slab_destroy(struct lalloc_cache *s, struct lalloc_slab *slab)
 	__free_pages(page, slab->order);
 	lalloc_account_pages(-(1L << slab->order));
 	lalloc_stat_inc(s, slabs_freed);
-	kfree(slab);
+	lalloc_slab_free_meta(slab);
 }
 
 /**
@@ -326,6 +336,7 @@ static unsigned long detach_empty(struct lalloc_cache *s, unsigned long keep,
 		slab = list_last_entry(&s->slabs[LALLOC_SLAB_EMPTY],
 				       struct lalloc_slab, list);
 		list_move(&slab->list, to_free);
+		slab->detached = true;	/* debug.c's lookups see it going */
 		s->nr_slabs[LALLOC_SLAB_EMPTY]--;
 		s->pages -= 1UL << slab->order;
 		s->total_objs -= slab->nr_objs;
@@ -357,6 +368,10 @@ void lalloc_flush(struct lalloc_cache *s, struct lalloc_cpu_cache *c,
 		/* A retired slab hands nothing out again: the slot stays in it. */
 		if (unlikely(slab->retired))
 			continue;
+		if (unlikely(obj == slab->freelist)) {
+			lalloc_double_free_caught(s);
+			continue;
+		}
 		lalloc_freeptr_set(s, obj, slab->freelist);
 		slab->freelist = obj;
 		slab->inuse--;

@@ -119,7 +119,8 @@ expect "max_handles_per_file at load" "$(hold -n 3)" "file 1: 2 of 3 EDQUOT"
 # debug=: flags for every cache or the caches named, read-only, and the
 # device's blocks go through the checks (their stats move, nothing is
 # detected in correct use).
-D=/sys/kernel/debug/lalloc/caches
+D=/sys/kernel/debug/lalloc
+flags_of() { awk -v c="$1" '$1 == c { print $2 }' $D/debug_flags; }
 rmmod lalloc
 for bad in debug=X debug=FZ,lalloc-nosuch debug=F,; do
 	if insmod $ko "$bad" 2>/dev/null; then
@@ -131,15 +132,19 @@ done
 insmod $ko
 reload debug=FZPU,lalloc-104,lalloc-208
 expect "debug in sysfs" "$(cat $P/debug)" "FZPU,lalloc-104,lalloc-208"
-expect "lalloc-104 flags" "$(cat $D/lalloc-104/flags)" FZPU
-expect "lalloc-64 flags" "$(cat $D/lalloc-64/flags)" -
+expect "lalloc-104 flags" "$(flags_of lalloc-104)" FZPU
+expect "lalloc-64 flags" "$(flags_of lalloc-64)" -
 if echo FZ > $P/debug 2>/dev/null; then fail "debug writable in sysfs"; fi
 e0=$(awk '$1 == "errors_detected" { print $2 }' /proc/lalloc/stats)
 hold -n 200 -s 100 > /dev/null
 expect "errors after correct use" "$(awk '$1 == "errors_detected" { print $2 }' /proc/lalloc/stats)" "$e0"
-expect "lalloc-104 validate" "$(cat $D/lalloc-104/validate)" "errors 0"
-echo - > $D/lalloc-104/flags
-expect "lalloc-104 flags off" "$(cat $D/lalloc-104/flags)" -
+expect "validate" "$(cat $D/validate)" "lalloc-104 errors 0
+lalloc-208 errors 0"
+echo "lalloc-104 -" > $D/debug_flags
+expect "lalloc-104 flags off" "$(flags_of lalloc-104)" -
+echo "lalloc-64 FP" > $D/debug_flags
+expect "lalloc-64 flags on" "$(flags_of lalloc-64)" FP
+if echo "lalloc-nosuch F" > $D/debug_flags 2>/dev/null; then fail "unknown cache taken"; fi
 reload debug=F
-expect "every cache: lalloc-32768" "$(cat $D/lalloc-32768/flags)" F
+expect "every cache: lalloc-32768" "$(flags_of lalloc-32768)" F
 reload
