@@ -328,9 +328,11 @@ static void concurrency_latency_toggle(struct kunit *test)
 		}
 		lalloc_latency_read(h1);
 		KUNIT_EXPECT_EQ_MSG(test, latency_total(h1->alloc) - latency_total(h0->alloc),
-				    on ? (u64)n : 0ULL, "allocs counted, key %s", on ? "on" : "off");
+				    on ? (u64)n : 0ULL,
+				    "allocs counted, key %s", on ? "on" : "off");
 		KUNIT_EXPECT_EQ_MSG(test, latency_total(h1->free) - latency_total(h0->free),
-				    on ? (u64)n : 0ULL, "frees counted, key %s", on ? "on" : "off");
+				    on ? (u64)n : 0ULL,
+				    "frees counted, key %s", on ? "on" : "off");
 	}
 	lalloc_latency_enable(false);
 }

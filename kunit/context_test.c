@@ -171,8 +171,10 @@ struct lctx_run {
 static const struct lalloc_layout lctx_vm = { LCTX_VM_SIZE, PAGE_SIZE };
 
 #define LCTX_CHECK(run, cond) do {				\
-	if (!(cond) && !(run)->bad++)				\
-		(run)->bad_line = __LINE__;			\
+	struct lctx_run *__run = (run);				\
+								\
+	if (!(cond) && !__run->bad++)				\
+		__run->bad_line = __LINE__;			\
 } while (0)
 
 /* The first 64 bytes and the last byte of a block. */

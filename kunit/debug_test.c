@@ -61,7 +61,8 @@ static void debug_redzone_overflow(struct kunit *test)
 	u8 *b;
 
 	debug_on(test, l, LALLOC_DEBUG_CONSISTENCY | LALLOC_DEBUG_REDZONE);
-	b = p = lalloc_alloc(l, GFP_KERNEL);
+	p = lalloc_alloc(l, GFP_KERNEL);
+	b = p;
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	/* The red zone starts right after what was asked for. */
 	KUNIT_EXPECT_EQ(test, lalloc_usable_size(p, l), 100UL);
@@ -257,7 +258,8 @@ static void debug_validate(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, lalloc_slab_of(live)->retired);
 	/* The live object's owner frees it: quarantined there. */
 	lalloc_free(live, l);
-	p[2] = p[5] = NULL;
+	p[2] = NULL;
+	p[5] = NULL;
 	free_all(l, p, ARRAY_SIZE(p));
 }
 

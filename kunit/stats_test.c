@@ -254,7 +254,7 @@ static void stats_exact_under_concurrency(struct kunit *test)
  */
 #define RACE_ROUNDS	3000
 #define RACE_BATCH	8
-#define RACE_WRAP	(1ULL << 62)
+#define RACE_WRAP	BIT_ULL(62)
 #define RACE_STALL_US	200
 #define RACE_READS	16
 

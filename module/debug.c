@@ -597,7 +597,8 @@ static unsigned long validate_slab(struct lalloc_cache *s, struct lalloc_slab *s
 	if (!slab->retired && slab->inuse != n - free_slots) {
 		errors++;
 		if (!first->check)
-			finding_of(first, "slab in-use count disagrees with its slots", UINT_MAX, NULL);
+			finding_of(first, "slab in-use count disagrees with its slots",
+				   UINT_MAX, NULL);
 	}
 	return errors;
 }

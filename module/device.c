@@ -98,7 +98,7 @@ MODULE_PARM_DESC(device_gid,
  * bytes, see total_limit(); LALLOC_AUTO_HANDLES for handles). sysfs shows
  * the value as set; charge() and charge_handle() read the limit it makes.
  */
-#define LALLOC_AUTO_HANDLES	(1U << 20)
+#define LALLOC_AUTO_HANDLES	BIT(20)
 
 static unsigned int max_handles_per_file = 1U << 20;
 static unsigned int max_handles_total = 1U << 20;

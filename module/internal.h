@@ -247,10 +247,10 @@ unsigned long lalloc_shrink_scan(struct shrinker *shrink,
 				 struct shrink_control *sc);
 
 /* debug.c: checks in the spirit of slab_debug=, per cache */
-#define LALLOC_DEBUG_CONSISTENCY	(1U << 0)	/* F */
-#define LALLOC_DEBUG_REDZONE		(1U << 1)	/* Z */
-#define LALLOC_DEBUG_POISON		(1U << 2)	/* P */
-#define LALLOC_DEBUG_USER		(1U << 3)	/* U */
+#define LALLOC_DEBUG_CONSISTENCY	BIT(0)	/* F */
+#define LALLOC_DEBUG_REDZONE		BIT(1)	/* Z */
+#define LALLOC_DEBUG_POISON		BIT(2)	/* P */
+#define LALLOC_DEBUG_USER		BIT(3)	/* U */
 #define LALLOC_DEBUG_ALL		0xfU
 
 enum lalloc_obj_state {
@@ -287,6 +287,7 @@ struct lalloc_latency {
 	u64 alloc[LALLOC_LATENCY_BUCKETS];
 	u64 free[LALLOC_LATENCY_BUCKETS];
 };
+
 /* On while latency_stats or any debug check is: the entry points' detour. */
 DECLARE_STATIC_KEY_FALSE(lalloc_hooks_key);
 extern bool lalloc_latency_stats;

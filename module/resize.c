@@ -45,7 +45,6 @@ size_t lalloc_usable_size(const void *p, struct lalloc_layout l)
 }
 EXPORT_SYMBOL_GPL(lalloc_usable_size);
 
-
 /* Try to give @p the layout @new without moving it. */
 static bool resize_in_place(void *p, struct lalloc_layout old,
 			    struct lalloc_layout new, unsigned int kind,

@@ -445,7 +445,8 @@ unsigned long lalloc_reclaimable_pages(void)
 			partial_pages += 1UL << slab->order;
 		spin_unlock_irqrestore(&s->lock, flags);
 		pages += min(partial_pages,
-			     DIV_ROUND_UP(parked * s->slot_size, PAGE_SIZE << s->order) << s->order);
+			     DIV_ROUND_UP(parked * s->slot_size,
+					  PAGE_SIZE << s->order) << s->order);
 	}
 	return pages;
 }

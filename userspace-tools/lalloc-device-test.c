@@ -137,7 +137,7 @@ static void test_alloc_free_info(void)
  */
 static void test_slab_origins(void)
 {
-	struct lalloc_cache_stats recs[128];
+	struct lalloc_cache_stats recs[128] = { 0 };
 	struct lalloc_stats st;
 	struct lalloc_info info;
 	int fd = dev_open();
@@ -304,7 +304,7 @@ static void test_bad_requests(void)
 static void test_extensible_structs(void)
 {
 	int fd = dev_open();
-	struct lalloc_cache_stats recs[128];
+	struct lalloc_cache_stats recs[128] = { 0 };
 	unsigned char big[sizeof(struct lalloc_stats) + 64];
 	struct lalloc_stats *st = (void *)big;
 	struct info_v2 {
@@ -381,7 +381,7 @@ static void test_extensible_structs(void)
 static void test_batch(void)
 {
 	int fd = dev_open();
-	unsigned char buf[256], out[256];
+	unsigned char buf[256], out[256] = { 0 };
 	struct lalloc_batch_op ops[12];
 	struct lalloc_batch_args b;
 

@@ -528,11 +528,11 @@ int out_dot(const struct path_result *r, const char *file)
 		for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
 			fprintf(f, "\tlalloc -> origin_%u [label=\"%llu\"];\n", shown[i], U(h.origins[shown[i]]));
 		fprintf(f, "\tlalloc -> lalloc [label=\"%llu in place\"];\n", U(h.in_place));
-		fprintf(f, "\torigin_%u -> pagealloc [label=\"%llu\"];\n", LALLOC_ORIGIN_NEW_SLAB,
+		fprintf(f, "\torigin_%d -> pagealloc [label=\"%llu\"];\n", LALLOC_ORIGIN_NEW_SLAB,
 			U(h.origins[LALLOC_ORIGIN_NEW_SLAB]));
-		fprintf(f, "\torigin_%u -> pagealloc [label=\"%llu\"];\n", LALLOC_ORIGIN_PAGES,
+		fprintf(f, "\torigin_%d -> pagealloc [label=\"%llu\"];\n", LALLOC_ORIGIN_PAGES,
 			U(h.origins[LALLOC_ORIGIN_PAGES]));
-		fprintf(f, "\torigin_%u -> pagealloc [label=\"%llu\"];\n", LALLOC_ORIGIN_VMALLOC,
+		fprintf(f, "\torigin_%d -> pagealloc [label=\"%llu\"];\n", LALLOC_ORIGIN_VMALLOC,
 			U(h.origins[LALLOC_ORIGIN_VMALLOC]));
 	}
 	if (r->kmalloc.ran) {

@@ -53,8 +53,15 @@ static void load_ops(const char *path)
 		o.kind = line[0];
 		o.n = sscanf(line + 1, "%" SCNu64 " %" SCNu64 " %" SCNu64, &o.v[0], &o.v[1], &o.v[2]);
 		if (n_ops == cap) {
-			cap = cap ? 2 * cap : 4096;
-			ops = realloc(ops, cap * sizeof(*ops));
+			size_t grown_cap = cap ? 2 * cap : 4096;
+			struct op *grown = realloc(ops, grown_cap * sizeof(*ops));
+
+			if (!grown) {
+				fprintf(stderr, "record-test: no memory for the trace\n");
+				exit(1);
+			}
+			ops = grown;
+			cap = grown_cap;
 		}
 		ops[n_ops++] = o;
 	}
