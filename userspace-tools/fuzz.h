@@ -187,6 +187,7 @@ struct fuzz_run {
 	atomic_bool stop;
 	pthread_mutex_t report_lock;
 	bool trace;			/* every op to stderr as it is made */
+	bool inject;			/* workers marked for fault injection */
 };
 
 extern struct fuzz_run run;

@@ -93,6 +93,9 @@ void fuzz_fork(struct worker *w, struct fuzz_file *inherited)
 	pthread_rwlock_unlock(&inherited->lock);
 	w->last_fork_op = w->op_index;
 	if (pid < 0) {
+		/* Injected failures reach fork() too: no child this time. */
+		if (run.inject && (errno == ENOMEM || errno == EAGAIN))
+			return;
 		fail(w, "fork: %s", strerror(errno));
 		return;
 	}

@@ -82,8 +82,11 @@ double now_s(void)
 
 int open_device(void)
 {
-	int fd = open(LALLOC_DEVICE, O_RDWR | O_CLOEXEC);
+	int fd = open(LALLOC_DEVICE, O_RDWR | O_CLOEXEC), tries = 0;
 
+	/* Under injected failures an open may find no memory: try again. */
+	while (fd < 0 && errno == ENOMEM && run.inject && tries++ < 10000)
+		fd = open(LALLOC_DEVICE, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "lalloc-fuzz: %s: %s\n", LALLOC_DEVICE, strerror(errno));
 		exit(errno == ENOENT || errno == ENXIO || errno == ENODEV ? 3 : 2);
@@ -155,6 +158,11 @@ static void usage(FILE *f)
 		"  -f, --files N      open files the threads share (default 3)\n"
 		"  -j, --json         a JSON summary on stdout (the final line goes to stderr)\n"
 		"  -T, --trace        print every op to stderr as it is made (for replays)\n"
+		"  -F, --inject-failures\n"
+		"                     mark the workers (and their children) for the kernel's\n"
+		"                     fault injection (make-it-fail): with failslab,\n"
+		"                     fail_page_alloc or lalloc's fail_alloc set up with\n"
+		"                     task-filter, their allocations fail at random\n"
 		"  -V, --version      print the version\n"
 		"  -h, --help         this text\n\n"
 		"A run with one thread and --ops repeats from its seed as long as the kernel\n"
@@ -200,6 +208,7 @@ static void parse_args(int argc, char **argv)
 		{ "files", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "trace", no_argument, NULL, 'T' },
+		{ "inject-failures", no_argument, NULL, 'F' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -208,7 +217,7 @@ static void parse_args(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:n:d:t:f:jTVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:n:d:t:f:jTFVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': opt.seed = num(optarg, "--seed", 0, UINT64_MAX); seeded = true; break;
 		case 'n': opt.ops = num(optarg, "--ops", 1, UINT64_MAX); break;
@@ -225,6 +234,7 @@ static void parse_args(int argc, char **argv)
 		case 'f': opt.files = (unsigned int)num(optarg, "--files", 1, 64); break;
 		case 'j': opt.json = true; break;
 		case 'T': run.trace = true; break;
+		case 'F': run.inject = true; break;
 		case 'V': printf("lalloc-fuzz " LALLOC_VERSION "\n"); exit(0);
 		case 'h': usage(stdout); exit(0);
 		case ':': bad_arg("option '%s' needs a value", argv[optind - 1]); break;
@@ -244,7 +254,17 @@ static void parse_args(int argc, char **argv)
 static void *worker_thread(void *arg)
 {
 	struct worker *w = arg;
+	int fd;
 
+	/* Only the workers fail: the start and the final checks must not. */
+	if (run.inject) {
+		fd = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "1", 1) != 1) {
+			perror("lalloc-fuzz: /proc/thread-self/make-it-fail");
+			exit(2);
+		}
+		close(fd);
+	}
 	while (worker_step(w))
 		;
 	atomic_fetch_add(&workers_done, 1);
