@@ -256,8 +256,10 @@ static void debug_validate(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, DELTA(after, before, debug_poison_overwrites), 1ULL);
 	/* The write after free retired the slab: nothing more is taken from it. */
 	KUNIT_EXPECT_TRUE(test, lalloc_slab_of(live)->retired);
-	/* The live object's owner frees it: quarantined there. */
+	/* Found once, counted once: not again by validate, nor at the free. */
+	KUNIT_EXPECT_EQ(test, lalloc_debug_validate(s), 0UL);
 	lalloc_free(live, l);
+	KUNIT_EXPECT_EQ(test, DELTA(stats_now(), after, errors_detected), 0ULL);
 	p[2] = NULL;
 	p[5] = NULL;
 	free_all(l, p, ARRAY_SIZE(p));

@@ -299,6 +299,7 @@ static void make_live(struct lalloc_slab *slab, void *obj, size_t size, u32 stac
 	struct lalloc_debug_obj *o = &slab->dbg[slot_index(slab, obj)];
 
 	o->state = LALLOC_OBJ_LIVE;
+	o->redzone_counted = 0;
 	o->size = size;
 	o->alloc_stack = stack;
 	o->free_stack = 0;
@@ -434,8 +435,11 @@ static bool live_ok(struct lalloc_slab *slab, void *p, struct lalloc_layout l,
 	if ((slab->dbg_flags & LALLOC_DEBUG_REDZONE) &&
 	    !bytes_are(p, o->size, slot, REDZONE_BYTE)) {
 		finding_of(f, "red zone overwritten (written past its end)", idx, o);
-		lalloc_gstat_inc(debug_redzone_overwrites);
-		lalloc_gstat_inc(errors_detected);
+		/* One count per mistake: validate may have counted it already. */
+		if (!o->redzone_counted) {
+			lalloc_gstat_inc(debug_redzone_overwrites);
+			lalloc_gstat_inc(errors_detected);
+		}
 		quarantine(slab, o);
 		return false;
 	}
@@ -582,11 +586,12 @@ static unsigned long validate_slab(struct lalloc_cache *s, struct lalloc_slab *s
 			lalloc_gstat_inc(debug_poison_overwrites);
 			/* The writer may write again: nothing of this slab is used again. */
 			lalloc_slab_retire(s, slab);
-		} else if (o->state == LALLOC_OBJ_LIVE &&
+		} else if (o->state == LALLOC_OBJ_LIVE && !o->redzone_counted &&
 			   (slab->dbg_flags & LALLOC_DEBUG_REDZONE) &&
 			   !bytes_are(slot, o->size, s->slot_size, REDZONE_BYTE)) {
 			bad = "red zone overwritten (written past its end)";
 			lalloc_gstat_inc(debug_redzone_overwrites);
+			o->redzone_counted = 1;	/* the free that follows counts nothing */
 		}
 		if (bad) {
 			errors++;

@@ -265,6 +265,7 @@ struct lalloc_debug_obj {
 	u32 state;		/* enum lalloc_obj_state */
 	u32 alloc_stack;	/* depot_stack_handle_t, with U */
 	u32 free_stack;
+	u32 redzone_counted;	/* validate counted its broken red zone */
 };
 
 int lalloc_debug_init(struct dentry *dir);
