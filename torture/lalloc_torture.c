@@ -201,7 +201,7 @@ static void report(const char *what, const struct tblock *b, size_t at,
 {
 	if (atomic64_inc_return(&n_errors) > MAX_REPORTS)
 		return;
-	pr_err("%s: block %px layout (size %zu, align %zu) owner %#x serial %u at %zu (%zu), seed %lu\n",
+	pr_err("%s: block %p layout (size %zu, align %zu) owner %#x serial %u at %zu (%zu), seed %lu\n",
 	       what, b->p, b->l.size, b->l.align, b->owner, b->serial, at,
 	       extra, seed);
 }
@@ -683,7 +683,7 @@ static void end_thread(struct task_struct **t)
 }
 
 static struct task_struct *new_thread(int (*fn)(void *), void *data,
-					const char *name, unsigned int n)
+				      const char *name, unsigned int n)
 {
 	struct task_struct *t = kthread_create(fn, data, "%s/%u", name, n);
 
@@ -797,7 +797,7 @@ static int __init lalloc_torture_init(void)
 
 	for (i = 0; i < nr_workers; i++) {
 		workers[i].task = new_thread(worker_fn, &workers[i],
-					       "lalloc_torture", i);
+					     "lalloc_torture", i);
 		if (!workers[i].task)
 			goto fail;
 		set_cpus_allowed_ptr(workers[i].task, cpumask_of(workers[i].cpu));
