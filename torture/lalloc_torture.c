@@ -74,7 +74,8 @@ MODULE_PARM_DESC(seed, "random seed (0: pick one; the seed used is logged)");
 #define WORKER_BUDGET	(16 * SZ_1M)	/* bytes a worker holds at most */
 #define MAX_BIG		(6 * SZ_1M)	/* largest block, a vmalloc-kind one */
 #define NR_IRQ_SLOTS	8		/* blocks each timer holds at most */
-#define IRQ_MAX		(256 * SZ_1K)	/* largest block made in irq context */
+#define IRQ_MAX		(256 * SZ_1K)	/* largest block made in softirq context */
+#define HARDIRQ_MAX	(64 * SZ_1K)	/* largest block made in hard irq context */
 #define IRQ_CHECK	(64 * SZ_1K)	/* see irq_drain() */
 #define HRT_PERIOD_NS	(2 * NSEC_PER_MSEC)
 #define MAX_REPORTS	20		/* errors described in the log */
@@ -266,7 +267,7 @@ static struct lalloc_layout gen_layout(u64 *rng, bool atomic, size_t cap)
 	else if (r < 118)
 		l.size = 1 + rnd_below(rng, 1ULL << rnd_below(rng, 17));
 	else if (r < 126 || atomic)
-		l.size = SZ_32K + rnd_below(rng, (atomic ? IRQ_MAX : SZ_4M) - SZ_32K);
+		l.size = SZ_32K + rnd_below(rng, (atomic ? cap : SZ_4M) - SZ_32K);
 	else
 		l.size = SZ_4M + 1 + rnd_below(rng, MAX_BIG - SZ_4M);
 	l.size = min(l.size, cap);
@@ -366,6 +367,7 @@ static unsigned int tb_resize(struct tblock *b, u64 *rng, gfp_t gfp,
 static void irq_ring_step(struct irq_ring *r)
 {
 	unsigned int i = rnd_below(&r->rng, NR_IRQ_SLOTS), op;
+	size_t cap = r->hard ? HARDIRQ_MAX : IRQ_MAX;
 	struct tblock *b = r->slot[i];
 
 	if (r->hard ? !in_hardirq() : !in_serving_softirq()) {
@@ -377,7 +379,7 @@ static void irq_ring_step(struct irq_ring *r)
 		b = tb_new(GFP_ATOMIC);
 		if (!b)
 			return;
-		b->l = gen_layout(&r->rng, true, IRQ_MAX);
+		b->l = gen_layout(&r->rng, true, cap);
 		b->owner = r->owner;
 		b->serial = r->serial++;
 		atomic64_inc(&n_irq_ops);
@@ -394,7 +396,7 @@ static void irq_ring_step(struct irq_ring *r)
 		r->slot[i] = NULL;
 		atomic64_inc(&n_irq_ops);
 	} else if (op < 6) {
-		atomic64_add(tb_resize(b, &r->rng, GFP_ATOMIC, true, IRQ_MAX),
+		atomic64_add(tb_resize(b, &r->rng, GFP_ATOMIC, true, cap),
 			     &n_irq_ops);
 	} else if (nr_workers) {
 		/* Allocated here, freed by a worker. */
@@ -567,9 +569,10 @@ static int worker_fn(void *data)
 
 	while (!READ_ONCE(stopping) && !kthread_should_stop()) {
 		worker_drain(w);
-		for (i = 0; i < 16; i++)
+		for (i = 0; i < 16; i++) {
 			worker_step(w);
-		cond_resched();
+			cond_resched();
+		}
 	}
 	for (i = 0; i < NR_SLOTS; i++) {
 		if (!w->slot[i])
