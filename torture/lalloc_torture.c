@@ -79,6 +79,7 @@ MODULE_PARM_DESC(seed, "random seed (0: pick one; the seed used is logged)");
 #define IRQ_CHECK	(64 * SZ_1K)	/* see irq_drain() */
 #define HRT_PERIOD_NS	(2 * NSEC_PER_MSEC)
 #define MAX_REPORTS	20		/* errors described in the log */
+#define MAX_NOMEM_NOTES	5		/* tolerated NULLs described in the log */
 
 /* A live block and what it must hold. */
 struct tblock {
@@ -252,8 +253,9 @@ static void note_null(struct lalloc_layout l, bool atomic, const char *what)
 		atomic64_inc(&n_atomic_nomem);
 	else if (l.size && l.size <= 16 * SZ_1K && l.align <= 4096)
 		report(what, &b, 0, 0);
-	else
-		atomic64_inc(&n_nomem);
+	else if (atomic64_inc_return(&n_nomem) <= MAX_NOMEM_NOTES)
+		pr_info("%s: NULL for layout (size %zu, align %zu), GFP_KERNEL\n",
+			what, l.size, l.align);
 }
 
 /* A random layout: mostly 0..64 KiB, sometimes pages, rarely vmalloc. */
@@ -267,7 +269,9 @@ static struct lalloc_layout gen_layout(u64 *rng, bool atomic, size_t cap)
 	else if (r < 118)
 		l.size = 1 + rnd_below(rng, 1ULL << rnd_below(rng, 17));
 	else if (r < 126 || atomic)
-		l.size = SZ_32K + rnd_below(rng, (atomic ? cap : SZ_4M) - SZ_32K);
+		/* Every page order about as often: a 4 MiB one is costly. */
+		l.size = SZ_32K + rnd_below(rng, (atomic ? cap : SZ_4M) >>
+					    rnd_below(rng, 8));
 	else
 		l.size = SZ_4M + 1 + rnd_below(rng, MAX_BIG - SZ_4M);
 	l.size = min(l.size, cap);

@@ -20,6 +20,8 @@ stat() { sed -n "s/^$1 //p" /proc/lalloc/stats; }
 [ -f $ko ] || fail "no $ko"
 active0=$(stat active_objs)
 req0=$(stat requested_bytes)
+failures0=$(stat failures)
+invalid0=$(stat invalid_layouts)
 before=$(dmesg | grep -c "$line_re")
 insmod $ko duration="$t" "$@" || fail "insmod failed"
 dmesg | grep 'lalloc_torture: seed' | tail -n 1
@@ -36,6 +38,8 @@ summary=$(dmesg | grep "$line_re" | tail -n 1)
 summary=lalloc-torture:${summary#*lalloc-torture:}
 dmesg | grep 'lalloc_torture: nomem' | tail -n 1
 echo "$summary"
+dmesg | grep 'lalloc_torture: .*NULL for layout' | tail -n 5
+echo "lalloc stats during the run: failures +$(($(stat failures) - failures0)) invalid_layouts +$(($(stat invalid_layouts) - invalid0))"
 rmmod lalloc_torture || fail "rmmod failed"
 
 set -- $summary
