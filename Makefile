@@ -7,6 +7,9 @@
 #   make style        checkpatch and kernel-doc (also part of make check)
 #   make fuzz         lalloc-fuzz for FUZZ_SECONDS (default 300) on 4 vCPUs of
 #                     the debug kernel; FUZZ_SEED=N replays a seed
+#   make torture      the torture module (torture/lalloc_torture.ko) for
+#                     TORTURE_SECONDS (default 300) on 4 vCPUs of the debug
+#                     kernel: every context, CPU hotplug, the shrinker
 #   make load/unload  insmod/rmmod on this machine (needs its headers)
 #   make install      the tools, <linux/lalloc.h> and the man pages under
 #                     $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
@@ -28,7 +31,7 @@ KDIR = $(shell $(ROOT)/scripts/kernel --print-kdir stock)
 endif
 endif
 
-.PHONY: all modules tools clean demo check fuzz load unload style help
+.PHONY: all modules tools clean demo check fuzz torture load unload style help
 .PHONY: install uninstall modules_install dkms-source
 
 all: modules tools
@@ -62,6 +65,18 @@ fuzz:
 	elif [ $$rc -ge 250 ]; then echo "fuzz: FAIL: the kernel reported a fault (vm exit $$rc, reason above)"; \
 	else echo "fuzz: FAIL: lalloc-fuzz exit $$rc (its first failure above)"; fi; exit $$rc
 
+# The long torture run: tests/torture.sh prints PASS:/FAIL: (errors 0, ops
+# > 0, lalloc's stats back at baseline); scripts/vm fails on any kernel
+# report. TORTURE_ARGS: more module parameters (seed=N, threads=2, ...).
+TORTURE_SECONDS ?= 300
+TORTURE_ARGS ?=
+torture:
+	@rc=0; $(ROOT)/scripts/vm --kernel debug --smp 4 --timeout $$(( $(TORTURE_SECONDS) + 600 )) -- \
+		sh tests/torture.sh $(TORTURE_SECONDS) $(TORTURE_ARGS) || rc=$$?; \
+	if [ $$rc -eq 0 ]; then echo "torture: PASS: no error, no kernel report"; \
+	elif [ $$rc -ge 250 ]; then echo "torture: FAIL: the kernel reported a fault (vm exit $$rc, reason above)"; \
+	else echo "torture: FAIL: tests/torture.sh exit $$rc (its FAIL line above)"; fi; exit $$rc
+
 style:
 	$(ROOT)/scripts/style
 
@@ -72,7 +87,7 @@ unload:
 	rmmod lalloc
 
 help:
-	@sed -n '2,19p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,22p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 
 # Installation. /dev/lalloc needs no udev rule: devtmpfs creates it with the
 # module's device_mode and device_gid (Documentation/admin-guide.rst).
