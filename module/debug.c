@@ -379,6 +379,18 @@ static struct lalloc_slab *find_slab(const void *p, unsigned int flags)
 	return xa_load(&debug_slabs, page_to_pfn(virt_to_page(p)));
 }
 
+static const char never_handed_out[] = "free or resize of a pointer lalloc never handed out";
+
+/* F found no debug slab at @p: counted and reported. */
+static void report_foreign(struct lalloc_cache *s)
+{
+	struct finding f = { never_handed_out, UINT_MAX };
+
+	lalloc_gstat_inc(debug_foreign_frees);
+	lalloc_gstat_inc(errors_detected);
+	report(s, &f);
+}
+
 /*
  * Whether @p is a slot of @slab, a slab of @s. Under @s->lock, where the
  * slab cannot go. False with @f filled otherwise.
@@ -389,7 +401,7 @@ static bool slot_of(struct lalloc_cache *s, struct lalloc_slab *slab, const void
 	unsigned long off = p - slab->base;
 
 	if (slab->detached) {
-		f->check = "free or resize of a pointer lalloc never handed out";
+		f->check = never_handed_out;
 		lalloc_gstat_inc(debug_foreign_frees);
 	} else if (slab->cache != s) {
 		f->check = "free or resize with the layout of another size class";
@@ -473,10 +485,7 @@ bool lalloc_debug_free(struct lalloc_cache *s, void *p, struct lalloc_layout l)
 		rcu_read_unlock();
 		if (!(READ_ONCE(s->debug_flags) & LALLOC_DEBUG_CONSISTENCY))
 			return false;	/* not a debug slab's: the plain path's business */
-		f.check = "free or resize of a pointer lalloc never handed out";
-		lalloc_gstat_inc(debug_foreign_frees);
-		lalloc_gstat_inc(errors_detected);
-		report(s, &f);
+		report_foreign(s);
 		return true;
 	}
 	/* The block's own cache's lock: the layout may name another. */
@@ -530,10 +539,7 @@ bool lalloc_debug_check_live(struct lalloc_cache *s, void *p, struct lalloc_layo
 		rcu_read_unlock();
 		if (!(READ_ONCE(s->debug_flags) & LALLOC_DEBUG_CONSISTENCY))
 			return true;
-		f.check = "free or resize of a pointer lalloc never handed out";
-		lalloc_gstat_inc(debug_foreign_frees);
-		lalloc_gstat_inc(errors_detected);
-		report(s, &f);
+		report_foreign(s);
 		return false;
 	}
 	owner = slab->cache;

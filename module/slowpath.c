@@ -101,6 +101,23 @@ void lalloc_slab_retire(struct lalloc_cache *s, struct lalloc_slab *slab)
 static unsigned long detach_empty(struct lalloc_cache *s, unsigned long keep,
 				  struct list_head *to_free);
 
+/* Put a free slot back on @slab's freelist. Under s->lock. */
+static void slab_push(struct lalloc_cache *s, struct lalloc_slab *slab, void *obj)
+{
+	/* A retired slab hands nothing out again: the slot stays in it. */
+	if (unlikely(slab->retired))
+		return;
+	/* Already the head: a double free would make it its own next. */
+	if (unlikely(obj == slab->freelist)) {
+		lalloc_double_free_caught(s);
+		return;
+	}
+	lalloc_freeptr_set(s, obj, slab->freelist);
+	slab->freelist = obj;
+	slab->inuse--;
+	slab_relist(s, slab);
+}
+
 /* Take a free slot off @slab's freelist, wiping the freelist word. */
 static void *slab_pop(struct lalloc_cache *s, struct lalloc_slab *slab)
 {
@@ -193,16 +210,7 @@ void lalloc_slab_put(struct lalloc_cache *s, struct lalloc_slab *slab, void *obj
 		     struct list_head *to_free)
 {
 	lockdep_assert_held(&s->lock);
-	if (unlikely(slab->retired))
-		return;
-	if (unlikely(obj == slab->freelist)) {
-		lalloc_double_free_caught(s);
-		return;
-	}
-	lalloc_freeptr_set(s, obj, slab->freelist);
-	slab->freelist = obj;
-	slab->inuse--;
-	slab_relist(s, slab);
+	slab_push(s, slab, obj);
 	detach_empty(s, lalloc_empty_slabs_kept, to_free);
 }
 
@@ -363,19 +371,8 @@ void lalloc_flush(struct lalloc_cache *s, struct lalloc_cpu_cache *c,
 	spin_lock(&s->lock);
 	for (i = 0; i < n; i++) {
 		void *obj = c->objs[i];
-		struct lalloc_slab *slab = lalloc_slab_of(obj);
 
-		/* A retired slab hands nothing out again: the slot stays in it. */
-		if (unlikely(slab->retired))
-			continue;
-		if (unlikely(obj == slab->freelist)) {
-			lalloc_double_free_caught(s);
-			continue;
-		}
-		lalloc_freeptr_set(s, obj, slab->freelist);
-		slab->freelist = obj;
-		slab->inuse--;
-		slab_relist(s, slab);
+		slab_push(s, lalloc_slab_of(obj), obj);
 	}
 	detach_empty(s, lalloc_empty_slabs_kept, to_free);
 	spin_unlock(&s->lock);
