@@ -29,6 +29,9 @@
 
 #include "fuzz.h"
 
+#define CLI_PROG "lalloc-fuzz"
+#include "cliargs.h"
+
 struct fuzz_run run = { .report_lock = PTHREAD_MUTEX_INITIALIZER };
 uint32_t stats_nr_caches;
 
@@ -171,31 +174,6 @@ static void usage(FILE *f)
 		"Exit: 0 no failure, 1 a failure (the first is reported with the op, its\n"
 		"arguments, the seed and the ops before it), 2 bad arguments, 3 no %s.\n",
 		LALLOC_DEVICE, LALLOC_DEVICE);
-}
-
-static void bad_arg(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "lalloc-fuzz: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (--help lists the options)\n");
-	exit(2);
-}
-
-static uint64_t num(const char *s, const char *what, uint64_t min, uint64_t max)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (!*s || *end || errno || *s == '-' || v < min || v > max) {
-		char msg[128];
-
-		snprintf(msg, sizeof(msg), "%s: '%%s' is not a number from %" PRIu64 " to %" PRIu64,
-			 what, min, max);
-		bad_arg(msg, s);
-	}
-	return v;
 }
 
 static void parse_args(int argc, char **argv)

@@ -33,6 +33,9 @@
 #include "pattern.h"
 #include "trace.h"
 
+#define CLI_PROG "lalloc-stress"
+#include "cliargs.h"
+
 #define BUF_SIZE	(1UL << 20)	/* reads and writes go in chunks of this */
 #define STRESS_MAX_SIZE	(4ULL << 20)	/* largest block the random mix asks for */
 
@@ -1118,31 +1121,6 @@ static void usage(FILE *f)
 		"  -h, --help            this text\n\n"
 		"Exit: 0 pass, 1 data loss / unexpected errno / stats off their baseline,\n"
 		"2 bad arguments or trace, 3 no %s.\n", LALLOC_DEVICE);
-}
-
-static void bad_arg(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "lalloc-stress: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (--help lists the options)\n");
-	exit(2);
-}
-
-static uint64_t num(const char *s, const char *what, uint64_t min, uint64_t max)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (!*s || *end || errno || *s == '-' || v < min || v > max) {
-		char msg[128];
-
-		snprintf(msg, sizeof(msg), "%s: '%%s' is not a number from %" PRIu64 " to %" PRIu64,
-			 what, min, max);
-		bad_arg(msg, s);
-	}
-	return v;
 }
 
 static void parse_args(int argc, char **argv)
