@@ -4,6 +4,10 @@
 #                     CONFIG_KUNIT) and the userspace tools
 #   make demo         boot the stock kernel in QEMU and show lalloc at work
 #   make check        every test: builds, tool tests, KUnit, VM integration
+#   make matrix       per kernel (stock 6.1, stock612, rt612, debug): builds,
+#                     sparse, DKMS, KUnit, integration; a kernel x test table
+#   make htmldocs     Documentation/ as HTML in build/htmldocs/ (Sphinx and
+#                     the kernel's kernel-doc)
 #   make style        checkpatch and kernel-doc (also part of make check)
 #   make fuzz         lalloc-fuzz for FUZZ_SECONDS (default 300) on 4 vCPUs of
 #                     the debug kernel; FUZZ_SEED=N replays a seed
@@ -31,7 +35,7 @@ KDIR = $(shell $(ROOT)/scripts/kernel --print-kdir stock)
 endif
 endif
 
-.PHONY: all modules tools clean demo check fuzz torture load unload style help
+.PHONY: all modules tools clean demo check matrix htmldocs fuzz torture load unload style help
 .PHONY: install uninstall modules_install dkms-source
 
 all: modules tools
@@ -52,6 +56,12 @@ demo:
 
 check:
 	$(ROOT)/scripts/check
+
+matrix:
+	$(ROOT)/scripts/check --matrix
+
+htmldocs:
+	$(ROOT)/scripts/htmldocs
 
 # The long fuzz run. scripts/vm fails with a one-line reason on any kernel
 # report (oops, KASAN, lockdep, a kmemleak leak), whatever the fuzzer says.
@@ -87,7 +97,7 @@ unload:
 	rmmod lalloc
 
 help:
-	@sed -n '2,22p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,26p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 
 # Installation. /dev/lalloc needs no udev rule: devtmpfs creates it with the
 # module's device_mode and device_gid (Documentation/admin-guide.rst).

@@ -8,6 +8,7 @@
  *   size_classes.c  the slab classes and the layout -> class lookup
  *   fastpath.c      per-CPU object caches: lalloc_alloc()/lalloc_free()
  *   slowpath.c      slabs, partial/empty lists, the page allocator
+ *   drain.c         per-CPU stacks back to the slabs: work items, hotplug
  *   freelist.c      the slabs' freelists: hardened links, random order
  *   large.c         blocks past the slab classes: exact pages, vmalloc
  *   resize.c        grow/shrink/realloc and usable size
@@ -27,16 +28,9 @@
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
 
-/*
- * Zero-size blocks rely on non-canonical x86-64 addresses, and the drain
- * of per-CPU stacks takes their local lock from an IPI, which PREEMPT_RT
- * turns into a sleeping lock.
- */
+/* Zero-size blocks rely on non-canonical x86-64 addresses. */
 #if BITS_PER_LONG != 64
 #error "lalloc needs a 64-bit kernel"
-#endif
-#ifdef CONFIG_PREEMPT_RT
-#error "lalloc does not support PREEMPT_RT yet"
 #endif
 
 /*
@@ -195,10 +189,6 @@ void lalloc_flush(struct lalloc_cache *s, struct lalloc_cpu_cache *c,
 		  unsigned int n, struct list_head *to_free);
 void lalloc_free_slabs(struct lalloc_cache *s, struct list_head *slabs);
 unsigned long lalloc_release_empty(struct lalloc_cache *s, unsigned long max);
-void lalloc_drain_online(void);
-void lalloc_drain_all(void);
-int lalloc_cpuhp_init(void);
-void lalloc_cpuhp_exit(void);
 unsigned long lalloc_reclaimable_pages(void);
 unsigned long lalloc_shrink_all(void);
 void *lalloc_slab_take(struct lalloc_cache *s);
@@ -206,6 +196,14 @@ void lalloc_slab_put(struct lalloc_cache *s, struct lalloc_slab *slab, void *obj
 		     struct list_head *to_free);
 void lalloc_slab_pin(struct lalloc_slab *slab);
 void lalloc_slab_retire(struct lalloc_cache *s, struct lalloc_slab *slab);
+
+/* drain.c */
+int lalloc_drain_init(void);
+void lalloc_drain_exit(void);
+void lalloc_drain_online(void);
+void lalloc_drain_all(void);
+int lalloc_cpuhp_init(void);
+void lalloc_cpuhp_exit(void);
 
 /* fault_inject.c: a failure point in every allocation, off by default. */
 bool lalloc_should_fail(gfp_t gfp);

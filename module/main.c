@@ -38,9 +38,12 @@ static int __init lalloc_init(void)
 	lalloc_gstats = alloc_percpu(struct lalloc_global_stats);
 	if (!lalloc_gstats)
 		return -ENOMEM;
-	ret = lalloc_classes_init();
+	ret = lalloc_drain_init();
 	if (ret)
 		goto free_gstats;
+	ret = lalloc_classes_init();
+	if (ret)
+		goto free_drain;
 	ret = lalloc_cpuhp_init();
 	if (ret)
 		goto free_classes;
@@ -74,6 +77,8 @@ free_debug:
 	lalloc_cpuhp_exit();
 free_classes:
 	lalloc_classes_exit();
+free_drain:
+	lalloc_drain_exit();
 free_gstats:
 	free_percpu(lalloc_gstats);
 	return ret;
@@ -89,6 +94,7 @@ static void __exit lalloc_exit(void)
 	lalloc_vmalloc_flush();
 	lalloc_cpuhp_exit();
 	lalloc_classes_exit();
+	lalloc_drain_exit();
 	/* The checks go off once no slab is left to need them. */
 	lalloc_debug_exit();
 	free_percpu(lalloc_gstats);

@@ -5,8 +5,9 @@
  *
  * For @duration seconds, @threads kthreads per online CPU allocate, resize
  * and free blocks of random layouts through every entry point of
- * <linux/lalloc.h>; a hard-irq hrtimer and a softirq timer per CPU do the
- * same with GFP_ATOMIC; blocks change hands between threads and from and to
+ * <linux/lalloc.h>; a hard-irq hrtimer (a softirq one on PREEMPT_RT, which
+ * allows no allocation in hard irq context) and a softirq timer per CPU do
+ * the same with GFP_ATOMIC; blocks change hands between threads and from and to
  * interrupt context through llists; a thread runs the kernel's shrinkers
  * through /proc/sys/vm/drop_caches; another takes a non-boot CPU offline
  * and back every @hotplug seconds.
@@ -473,13 +474,19 @@ static void torture_timer(struct timer_list *t)
 	mod_timer(t, jiffies + 1);
 }
 
+/*
+ * PREEMPT_RT allows no allocation in hard-irq context (the locks are
+ * sleeping locks): there the hrtimer expires in softirq context instead.
+ */
+#define TORTURE_HRT_MODE	(IS_ENABLED(CONFIG_PREEMPT_RT) ? \
+				 HRTIMER_MODE_REL_PINNED : HRTIMER_MODE_REL_PINNED_HARD)
+
 /* On the CPU itself: pinned timers arm on the CPU they are started on. */
 static void irq_start_here(void *data)
 {
 	struct cpu_irq *c = data;
 
-	hrtimer_start(&c->hrt, ns_to_ktime(HRT_PERIOD_NS),
-		      HRTIMER_MODE_REL_PINNED_HARD);
+	hrtimer_start(&c->hrt, ns_to_ktime(HRT_PERIOD_NS), TORTURE_HRT_MODE);
 	mod_timer(&c->timer, jiffies + 1);
 }
 
@@ -830,12 +837,13 @@ static int __init lalloc_torture_init(void)
 		for_each_online_cpu(cpu) {
 			struct cpu_irq *c = &irqs[cpu];
 
-			c->hring = (struct irq_ring){ .hard = true, .owner = 0x8000 + 2 * cpu,
+			c->hring = (struct irq_ring){ .owner = 0x8000 + 2 * cpu,
+				.hard = !IS_ENABLED(CONFIG_PREEMPT_RT),
 				.rng = s ^ (0xd1b54a32d192ed03ULL * (2 * cpu + 1)) };
 			c->sring = (struct irq_ring){ .owner = 0x8001 + 2 * cpu,
 				.rng = s ^ (0xd1b54a32d192ed03ULL * (2 * cpu + 2)) };
 			init_llist_head(&c->to_irq);
-			hrtimer_init(&c->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+			hrtimer_init(&c->hrt, CLOCK_MONOTONIC, TORTURE_HRT_MODE);
 			c->hrt.function = torture_hrtimer;
 			timer_setup(&c->timer, torture_timer, TIMER_PINNED);
 			c->armed = true;
