@@ -6,6 +6,9 @@
 #   make check        every test: builds, tool tests, KUnit, VM integration
 #   make matrix       per kernel (stock 6.1, stock612, rt612, debug): builds,
 #                     sparse, DKMS, KUnit, integration; a kernel x test table
+#   make bench        lalloc against kmalloc and kmem_caches on Debian's 6.1
+#                     and 6.12 (scripts/bench): a table, build/bench/results.md
+#                     and PNG charts
 #   make htmldocs     Documentation/ as HTML in build/htmldocs/ (Sphinx and
 #                     the kernel's kernel-doc)
 #   make style        checkpatch and kernel-doc (also part of make check)
@@ -35,7 +38,7 @@ KDIR = $(shell $(ROOT)/scripts/kernel --print-kdir stock)
 endif
 endif
 
-.PHONY: all modules tools clean demo check matrix htmldocs fuzz torture load unload style help
+.PHONY: all modules tools clean demo check matrix bench htmldocs fuzz torture load unload style help
 .PHONY: install uninstall modules_install dkms-source
 
 all: modules tools
@@ -62,6 +65,9 @@ matrix:
 
 htmldocs:
 	$(ROOT)/scripts/htmldocs
+
+bench:
+	$(ROOT)/scripts/bench
 
 # The long fuzz run. scripts/vm fails with a one-line reason on any kernel
 # report (oops, KASAN, lockdep, a kmemleak leak), whatever the fuzzer says.
@@ -97,7 +103,7 @@ unload:
 	rmmod lalloc
 
 help:
-	@sed -n '2,26p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,29p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 
 # Installation. /dev/lalloc needs no udev rule: devtmpfs creates it with the
 # module's device_mode and device_gid (Documentation/admin-guide.rst).
