@@ -33,6 +33,16 @@ struct ctx_run {
 	bool hard;
 };
 
+/*
+ * PREEMPT_RT allows no allocation in hard irq context or with interrupts
+ * disabled (lalloc's locks sleep there, as kmalloc's do): those cases
+ * are the contract of the other kernels only.
+ */
+#define SKIP_ON_RT(test) do {						\
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))				\
+		kunit_skip(test, "not an allowed context on PREEMPT_RT");	\
+} while (0)
+
 /* One round: allocate one block of each layout, check, free; GFP_ATOMIC. */
 static void ctx_round(struct ctx_run *run)
 {
@@ -83,8 +93,10 @@ static void ctx_timer_fn(struct timer_list *t)
 
 static void context_hardirq_timer(struct kunit *test)
 {
-	struct ctx_run *run = kunit_kzalloc(test, sizeof(*run), GFP_KERNEL);
+	struct ctx_run *run;
 
+	SKIP_ON_RT(test);
+	run = kunit_kzalloc(test, sizeof(*run), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, run);
 	init_completion(&run->done);
 	run->hard = true;
@@ -117,6 +129,7 @@ static void context_irqs_off(struct kunit *test)
 	struct ctx_run run = {};
 	unsigned long flags;
 
+	SKIP_ON_RT(test);
 	/* Empty the per-CPU stacks so the slow path runs with irqs off too. */
 	lalloc_shrink_all();
 	local_irq_save(flags);
@@ -448,6 +461,7 @@ static void lctx_run_kind(struct kunit *test, enum lctx_kind kind)
 
 static void large_ctx_hardirq(struct kunit *test)
 {
+	SKIP_ON_RT(test);
 	lctx_run_kind(test, LCTX_HARDIRQ);
 }
 
@@ -458,6 +472,7 @@ static void large_ctx_softirq(struct kunit *test)
 
 static void large_ctx_irqs_off(struct kunit *test)
 {
+	SKIP_ON_RT(test);
 	lctx_run_kind(test, LCTX_IRQS_OFF);
 }
 

@@ -18,12 +18,19 @@
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/mutex.h>
 #include <linux/workqueue.h>
 
 #include "internal.h"
 
 static struct workqueue_struct *drain_wq;
 static DEFINE_PER_CPU(struct work_struct, drain_work);
+/*
+ * One lalloc_drain_all() at a time: two would flush the stacks of one
+ * offline CPU at once, each under its own CPU's local lock (SLUB's
+ * flush_lock). Taken before the CPU hotplug lock.
+ */
+static DEFINE_MUTEX(drain_all_lock);
 
 /*
  * Flush every per-CPU stack of the CPU this runs on. A work item queued
@@ -45,10 +52,29 @@ static void drain_this_cpu(struct work_struct *unused)
 			continue;
 		local_lock_irqsave(&s->cpu->lock, flags);
 		c = this_cpu_ptr(s->cpu);
-		lalloc_flush(s, c, c->count, &to_free);
+		if (c->count)
+			lalloc_flush(s, c, c->count, &to_free);
 		local_unlock_irqrestore(&s->cpu->lock, flags);
 		lalloc_free_slabs(s, &to_free);
 	}
+}
+
+/*
+ * Whether @cpu has objects parked on any stack. Racy by design, as SLUB's
+ * has_cpu_slab(): an object parked after the look waits for the next
+ * drain. Exact when nothing allocates or frees (module unload).
+ */
+static bool cpu_has_parked(unsigned int cpu)
+{
+	unsigned int i;
+
+	for (i = 0; i < LALLOC_NR_CLASSES; i++) {
+		struct lalloc_cache *s = &lalloc_caches[i];
+
+		if (s->cpu && READ_ONCE(per_cpu_ptr(s->cpu, cpu)->count))
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -80,16 +106,19 @@ static void drain_offline_cpu(unsigned int cpu)
 }
 
 /*
- * Queue the drain on every online CPU and wait for it. Two callers at
- * once are fine: a work item still pending from the other is the drain
- * this caller waits for, and it starts after this caller asked.
+ * Queue the drain on every online CPU that has objects parked, and wait
+ * for it: a CPU with nothing to give back is not made to schedule a
+ * worker (reclaim waits for every one it asks). Two callers at once are
+ * fine: a work item still pending from the other is the drain this
+ * caller waits for, and it starts after this caller asked.
  */
 static void drain_online_cpus(void)
 {
 	unsigned int cpu;
 
 	for_each_online_cpu(cpu)
-		queue_work_on(cpu, drain_wq, per_cpu_ptr(&drain_work, cpu));
+		if (cpu_has_parked(cpu))
+			queue_work_on(cpu, drain_wq, per_cpu_ptr(&drain_work, cpu));
 	for_each_possible_cpu(cpu)
 		flush_work(per_cpu_ptr(&drain_work, cpu));
 }
@@ -121,12 +150,14 @@ void lalloc_drain_all(void)
 {
 	unsigned int cpu;
 
+	mutex_lock(&drain_all_lock);
 	cpus_read_lock();
 	drain_online_cpus();
 	for_each_possible_cpu(cpu)
 		if (!cpu_online(cpu))
 			drain_offline_cpu(cpu);
 	cpus_read_unlock();
+	mutex_unlock(&drain_all_lock);
 }
 
 /*

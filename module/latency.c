@@ -125,7 +125,8 @@ void lalloc_latency_reset(void)
  * lalloc_latency_read() - the histograms since the last reset
  * @hist: filled with the counts of each bucket
  *
- * Context: any context that may spin on a seqcount.
+ * Context: process context (on PREEMPT_RT a reader of a seqcount_mutex_t
+ * may take the mutex).
  */
 void lalloc_latency_read(struct lalloc_latency *hist)
 {

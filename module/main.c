@@ -72,9 +72,14 @@ free_procfs:
 free_shrinker:
 	lalloc_shrinker_exit();
 free_debug:
-	lalloc_debug_exit();
+	/* As at exit: no debug slab is made or freed after the RCU barrier. */
 	debugfs_remove_recursive(lalloc_debugfs);
 	lalloc_cpuhp_exit();
+	lalloc_classes_exit();
+	lalloc_drain_exit();
+	lalloc_debug_exit();
+	free_percpu(lalloc_gstats);
+	return ret;
 free_classes:
 	lalloc_classes_exit();
 free_drain:

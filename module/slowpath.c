@@ -133,7 +133,8 @@ static void *slab_pop(struct lalloc_cache *s, struct lalloc_slab *slab)
 /**
  * lalloc_refill() - take a batch of free slots from the cache's slabs
  * @s: the cache
- * @c: this CPU's stack, locked by the caller with interrupts off
+ * @c: this CPU's stack, under its local lock (interrupts off, or on
+ *	PREEMPT_RT a pinned task holding the lock)
  *
  * Partial slabs are used before empty ones so that empty slabs stay empty
  * and can be given back.
@@ -354,8 +355,8 @@ static unsigned long detach_empty(struct lalloc_cache *s, unsigned long keep,
 /**
  * lalloc_flush() - return the @n oldest objects of a per-CPU stack to their slabs
  * @s: the cache
- * @c: this CPU's stack, locked by the caller with interrupts off; or the
- *	stack of a CPU that is not running, with interrupts off
+ * @c: this CPU's stack, under its local lock; or the stack of a CPU that
+ *	is not running, under the caller's own local lock
  * @n: how many (at most c->count)
  * @to_free: receives empty slabs beyond the number kept, for the caller to
  *	free with lalloc_free_slabs() once it has dropped its locks
