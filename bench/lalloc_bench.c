@@ -37,8 +37,10 @@
  *         layouts); bytes_requested, pages_held (the drop of the kernel's
  *         free-page counter while the population lives) and
  *         permille_of_requested (pages_held * PAGE_SIZE * 1000 /
- *         bytes_requested). The counter is per-CPU batched and counts pages
- *         on per-CPU lists as taken: it is exact to a few hundred pages.
+ *         bytes_requested). The free pages are the kernel's own counters:
+ *         NR_FREE_PAGES of every zone (per-CPU differences folded in) plus
+ *         the zones' per-CPU free lists (free_pages_now()). Each allocator's
+ *         free slabs kept from before count as not held.
  *
  * What kmalloc is given: kmalloc aligns every block to ARCH_KMALLOC_MINALIGN
  * (8 on x86-64) and a block of a power-of-two size to its size, nothing more.
@@ -69,6 +71,8 @@
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -805,9 +809,32 @@ static struct lalloc_layout mem_layout(enum mem_shape s, u64 *rng)
 	return l;
 }
 
+/*
+ * The pages the page allocator has to hand out: every zone's free-page
+ * counter with its per-CPU differences folded in, plus the pages on the
+ * zone's per-CPU free lists, which that counter counts as taken. (Plain
+ * global_zone_page_state(NR_FREE_PAGES) misses both: after the chain
+ * workload's frees, the per-CPU lists alone can serve thousands of pages
+ * without the counter moving.) The list counts are read without their lock:
+ * this is an estimate of an idle machine's memory, not a synchronised one.
+ */
 static unsigned long free_pages_now(void)
 {
-	return global_zone_page_state(NR_FREE_PAGES);
+	unsigned long n = 0;
+	struct zone *zone;
+	int nid, z, cpu;
+
+	for_each_online_node(nid) {
+		for (z = 0; z < MAX_NR_ZONES; z++) {
+			zone = &NODE_DATA(nid)->node_zones[z];
+			if (!populated_zone(zone))
+				continue;
+			n += zone_page_state_snapshot(zone, NR_FREE_PAGES);
+			for_each_possible_cpu(cpu)
+				n += READ_ONCE(per_cpu_ptr(zone->per_cpu_pageset, cpu)->count);
+		}
+	}
+	return n;
 }
 
 /* One population: allocate it all, read the counter, free it all. */
