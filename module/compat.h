@@ -42,4 +42,15 @@
 #define LALLOC_DEVNODE_CONST
 #endif
 
+/*
+ * kvrealloc() took the old size until 6.12 (and grew by a new allocation
+ * and a copy every time; never shrank); it finds the size itself since.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define LALLOC_KVREALLOC(p, oldsize, newsize, gfp) \
+	((void)(oldsize), kvrealloc(p, newsize, gfp))
+#else
+#define LALLOC_KVREALLOC(p, oldsize, newsize, gfp) kvrealloc(p, oldsize, newsize, gfp)
+#endif
+
 #endif /* _LALLOC_COMPAT_H */

@@ -16,6 +16,10 @@
  *
  * Needs a kernel with CONFIG_FAULT_INJECTION (the debug kernel); elsewhere
  * it prints SKIP. lalloc must be unloadable (nothing else using it).
+ *
+ * LALLOC_FAULT_FIRST=J and LALLOC_FAULT_STRIDE=K walk only N = J, J+K,
+ * J+2K, ... (default 1 and 1: every point), so that K guests can share the
+ * walk: make check runs it as two halves side by side.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -208,6 +212,7 @@ static void restore_knobs(void)
 
 static int nth_fd = -1;
 static int points;	/* fault points one load passes */
+static int walk_first = 1, walk_stride = 1;
 
 static void test_every_fault_point(void)
 {
@@ -218,7 +223,7 @@ static void test_every_fault_point(void)
 	check_nothing_left(0);
 	if (failures_in_test)
 		return;
-	for (nth = 1; nth <= MAX_NTH; nth++) {
+	for (nth = walk_first; nth <= MAX_NTH; nth += walk_stride) {
 		err = load_failing(nth_fd, nth, &reached);
 		if (!reached) {
 			/* Past the last fault point: a clean load, and the walk is done. */
@@ -237,13 +242,13 @@ static void test_every_fault_point(void)
 		check_nothing_left(nth);
 		if (failures_in_test)
 			break;
-		if (nth % 200 == 0)
-			fprintf(stderr, "    ... %d fault points\n", nth);
+		if ((nth - walk_first) / walk_stride % 200 == 199)
+			fprintf(stderr, "    ... fault point %d\n", nth);
 	}
 	points = nth - 1;
 	CHECK(nth <= MAX_NTH, "a load still reached fault point %d", MAX_NTH);
-	printf("    %d fault points: %d loads failed cleanly, %d survived their failure\n",
-	       points, failed, survived);
+	printf("    %d fault points, every %d from %d walked: %d loads failed cleanly, %d survived their failure\n",
+	       points, walk_stride, walk_first, failed, survived);
 	/* The walk must have gone through init, not only the module loader. */
 	CHECK(points >= 50, "only %d fault points in a load", points);
 }
@@ -269,6 +274,14 @@ int main(int argc, char **argv)
 
 	if (getenv("LALLOC_MODULE"))
 		module_path = getenv("LALLOC_MODULE");
+	if (getenv("LALLOC_FAULT_FIRST"))
+		walk_first = atoi(getenv("LALLOC_FAULT_FIRST"));
+	if (getenv("LALLOC_FAULT_STRIDE"))
+		walk_stride = atoi(getenv("LALLOC_FAULT_STRIDE"));
+	if (walk_first < 1 || walk_stride < 1 || walk_first > walk_stride) {
+		fprintf(stderr, "lalloc-init-faults-test: LALLOC_FAULT_FIRST must be 1..LALLOC_FAULT_STRIDE\n");
+		return 2;
+	}
 	nth_fd = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
 	if (nth_fd < 0 || !exists(DEBUGFS "/failslab") || !exists(DEBUGFS "/fail_page_alloc")) {
 		/* Only --help and --list make sense without fault injection. */
