@@ -143,6 +143,87 @@ static void large_vmalloc_zeroed(struct kunit *test)
 	lalloc_vmalloc_flush();
 }
 
+/* A pattern of @p's own offsets, so a page mapped at the wrong place shows. */
+static void fill_offsets(u32 *p, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size / 4; i++)
+		p[i] = i ^ 0x5a5a5a5a;
+}
+
+static size_t first_bad_offset(const u32 *p, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size / 4; i++)
+		if (p[i] != (i ^ 0x5a5a5a5a))
+			return i * 4;
+	return SIZE_MAX;
+}
+
+/*
+ * A vmalloc-kind block grown and shrunk within the vmalloc kind keeps its
+ * pages: mapped again, nothing copied, the contents in order, the new
+ * alignment met, grow_zeroed's tail zero, and lalloc's pages and the
+ * kernel's free pages back where they were after the free.
+ */
+static void large_vmalloc_remap(struct kunit *test)
+{
+	static const struct lalloc_layout chain[] = {
+		{ SZ_8M, SZ_4K }, { SZ_16M + SZ_4K, SZ_64K }, { 40 * SZ_1M + 3, SZ_4M },
+		{ SZ_16M + 5, SZ_1M }, { SZ_4M + 1, SZ_2M }, { SZ_32M, SZ_4K },
+	};
+	struct lalloc_global_stats g0, g1;
+	unsigned long held0 = lalloc_pages_held(), free0;
+	struct lalloc_layout cur = chain[0];
+	unsigned int i;
+	u8 *p;
+
+	lalloc_vmalloc_flush();
+	free0 = free_pages_now();
+	p = lalloc_alloc(cur, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	fill_offsets((u32 *)p, cur.size);
+	for (i = 1; i < ARRAY_SIZE(chain); i++) {
+		struct lalloc_layout next = chain[i];
+		size_t keep = min(cur.size, next.size) & ~(size_t)3, bad;
+		bool zeroed = i % 2;
+		u8 *q;
+
+		lalloc_global_stats_read(&g0);
+		if (next.size > cur.size)
+			q = zeroed ? lalloc_grow_zeroed(p, cur, next, GFP_KERNEL) :
+				     lalloc_grow(p, cur, next, GFP_KERNEL);
+		else
+			q = lalloc_shrink(p, cur, next, GFP_KERNEL);
+		lalloc_global_stats_read(&g1);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, q, "step %u", i);
+		KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)q, next.align),
+				      "step %u", i);
+		/* Remapped: no vmalloc block made or freed, exactly the pages counted. */
+		KUNIT_EXPECT_EQ_MSG(test, g1.vmalloc_allocs, g0.vmalloc_allocs, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, g1.vmalloc_frees, g0.vmalloc_frees, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, g1.vmalloc_bytes - g0.vmalloc_bytes,
+				    (s64)PAGE_ALIGN(next.size) - (s64)PAGE_ALIGN(cur.size),
+				    "step %u", i);
+		bad = first_bad_offset((u32 *)q, keep);
+		KUNIT_EXPECT_EQ_MSG(test, bad, SIZE_MAX, "step %u: byte %zu", i, bad);
+		if (zeroed && next.size > cur.size)
+			KUNIT_EXPECT_NULL_MSG(test,
+					      memchr_inv(q + cur.size, 0, next.size - cur.size),
+					      "step %u: grown tail not zero", i);
+		p = q;
+		cur = next;
+		fill_offsets((u32 *)p, cur.size);
+	}
+	lalloc_free(p, cur);
+	lalloc_vmalloc_flush();
+	KUNIT_EXPECT_EQ(test, lalloc_pages_held(), held0);
+	/* The kernel got every page back (page tables and bookkeeping aside). */
+	KUNIT_EXPECT_LE(test, free0, free_pages_now() + vblock_slack(SZ_64M));
+}
+
 /*
  * Zone modifiers and __GFP_MOVABLE are not the caller's to choose for page
  * blocks: GFP_DMA must not take ZONE_DMA's scarce pages for a block that
@@ -172,6 +253,7 @@ static struct kunit_case large_cases[] = {
 	KUNIT_CASE_SLOW(large_align_grid),
 	KUNIT_CASE(large_vmalloc_nonblocking),
 	KUNIT_CASE(large_vmalloc_zeroed),
+	KUNIT_CASE(large_vmalloc_remap),
 	KUNIT_CASE(large_pages_ignore_zone),
 	{}
 };

@@ -220,6 +220,8 @@ void *lalloc_large_alloc(struct lalloc_layout l, gfp_t gfp,
 			 u32 *origin);
 void lalloc_large_free(void *p, struct lalloc_layout l);
 void *lalloc_vmalloc_alloc(struct lalloc_layout l, gfp_t gfp);
+void *lalloc_vmalloc_remap(void *p, struct lalloc_layout old,
+			   struct lalloc_layout new, gfp_t gfp);
 void lalloc_vmalloc_free(void *p, struct lalloc_layout l);
 void lalloc_vmalloc_flush(void);
 bool lalloc_large_shrink_in_place(void *p, struct lalloc_layout old,

@@ -218,6 +218,87 @@ static struct lalloc_vblock *vblock_of(const void *p)
 	return (struct lalloc_vblock *)page_private(vmalloc_to_page(p));
 }
 
+/**
+ * lalloc_vmalloc_remap() - resize a vmalloc-kind block by remapping its pages
+ * @p: the block
+ * @old: its current layout
+ * @new: the new layout, also of the vmalloc kind, another page count
+ * @gfp: allocation flags for the new pages; must allow blocking
+ *
+ * The block's pages stay where they are: a grow maps them again followed
+ * by new pages, a shrink maps the first ones again and frees the rest. No
+ * byte is copied, but the address changes, as a move's would. The bytes
+ * past @old.size are not zeroed here.
+ *
+ * Context: process context, may sleep. Non-blocking @gfp gets NULL.
+ * Return: the block's new address, or NULL with @p untouched (no memory
+ * for the page array, the new pages or the mapping, or a mapping that
+ * does not meet @new.align).
+ */
+void *lalloc_vmalloc_remap(void *p, struct lalloc_layout old,
+			   struct lalloc_layout new, gfp_t gfp)
+{
+	struct lalloc_vblock *b = vblock_of(p);
+	unsigned long old_nr = b->nr_pages, nr = size_pages(new.size), i;
+	unsigned int flags = 0;
+	struct page **pages;
+	gfp_t meta_gfp;
+	void *q = NULL;
+
+	if (!gfpflags_allow_blocking(gfp))
+		return NULL;
+	if (nr > totalram_pages() || nr > UINT_MAX)
+		return NULL;
+	if (!(gfp & __GFP_IO))
+		flags = memalloc_noio_save();
+	else if (!(gfp & __GFP_FS))
+		flags = memalloc_nofs_save();
+
+	meta_gfp = GFP_KERNEL | __GFP_NOWARN |
+		   (gfp & (__GFP_NORETRY | __GFP_RETRY_MAYFAIL | __GFP_NOFAIL));
+	pages = kvcalloc(nr, sizeof(*pages), meta_gfp);
+	if (!pages)
+		goto out;
+	memcpy(pages, b->pages, min(old_nr, nr) * sizeof(*pages));
+	if (nr > old_nr &&
+	    !vblock_fill(pages + old_nr, nr - old_nr, gfp & ~LALLOC_LARGE_GFP_DROP))
+		goto free_new;
+	q = vmap(pages, nr, VM_IOREMAP, PAGE_KERNEL);
+	if (q && !IS_ALIGNED((unsigned long)q, new.align)) {
+		vunmap(q);
+		q = NULL;
+	}
+	if (!q)
+		goto free_new;
+
+	/* The new mapping holds the bytes: the old one and its surplus go. */
+	kmemleak_free(p);
+	vunmap(p);
+	for (i = nr; i < old_nr; i++)
+		__free_page(b->pages[i]);
+	kvfree(b->pages);
+	b->pages = pages;
+	b->nr_pages = nr;
+	b->size = new.size;
+	kmemleak_alloc(q, nr << PAGE_SHIFT, 0, meta_gfp);
+	lalloc_gstat_add(vmalloc_bytes, ((s64)nr - (s64)old_nr) << PAGE_SHIFT);
+	lalloc_account_pages((long)nr - (long)old_nr);
+	lalloc_gstat_add(vmalloc_requested_bytes, (s64)new.size - (s64)old.size);
+	goto out;
+
+free_new:
+	for (i = old_nr; i < nr; i++)
+		if (pages[i])
+			__free_page(pages[i]);
+	kvfree(pages);
+out:
+	if (!(gfp & __GFP_IO))
+		memalloc_noio_restore(flags);
+	else if (!(gfp & __GFP_FS))
+		memalloc_nofs_restore(flags);
+	return q;
+}
+
 /*
  * Frees from contexts that cannot sleep, as the kernel's vfree_deferred:
  * the list node lives in the freed block itself, which stays mapped until

@@ -8,8 +8,10 @@
  * the new layout is served by the same kind of allocator (slab, pages or
  * vmalloc), since lalloc_free() tells the kinds apart by the layout. Shrinks
  * prefer moving to a smaller slab class, and page blocks give their tail
- * pages back in place. Anything else moves: allocate, copy, free. On failure
- * the old block is untouched and still the caller's.
+ * pages back in place. A vmalloc block resized to another vmalloc size
+ * keeps its pages and is mapped again (its address changes, no byte is
+ * copied). Anything else moves: allocate, copy, free. On failure the old
+ * block is untouched and still the caller's.
  */
 #include <linux/export.h>
 #include <linux/sched.h>
@@ -217,6 +219,18 @@ void *lalloc_resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
 	    resize_in_place(p, old, new, old_kind, dir, &prefer_move) &&
 	    !prefer_move)
 		return commit_in_place(p, old, new, old_kind, dir, zero_tail);
+
+	/* vmalloc to vmalloc: the same pages, mapped again, nothing copied. */
+	if (old_kind == LALLOC_KIND_VMALLOC && new_kind == LALLOC_KIND_VMALLOC) {
+		q = lalloc_vmalloc_remap(p, old, new, gfp);
+		if (q) {
+			if (zero_tail && new.size > old.size)
+				zero_chunked(q + old.size, new.size - old.size, gfp);
+			if (origin)
+				*origin = LALLOC_ORIGIN_VMALLOC;
+			return q;
+		}
+	}
 
 	q = __lalloc_alloc(new, gfp, origin);
 	if (!q) {
