@@ -97,6 +97,10 @@ static int scale = 10;
 module_param(scale, int, 0644);
 MODULE_PARM_DESC(scale, "multiplies the iteration counts (1..100, default 10)");
 
+static int chain_max_mib = 100;
+module_param(chain_max_mib, int, 0644);
+MODULE_PARM_DESC(chain_max_mib, "the largest chain target run, in MiB: 1, 10 or 100 (default 100)");
+
 #define PAIR_OPS	2000U		/* pairs per shape, times scale */
 #define BULK_N		256U		/* blocks held per bulk round */
 #define BULK_ROUNDS	8U		/* rounds per shape, times scale */
@@ -564,6 +568,8 @@ static int bench_chain(struct out *o, unsigned int sc)
 	int a, err;
 
 	for (t = 0; t < ARRAY_SIZE(targets); t++) {
+		if (targets[t].target > (size_t)READ_ONCE(chain_max_mib) * SZ_1M)
+			break;
 		for (a = 0; a < NR_CH; a++) {
 			chain_run(a, targets[t].target, &st);
 			result(o, "chain", targets[t].name, ch_names[a], "ns_total", st.ns);
