@@ -23,8 +23,10 @@
  *         one push at a time to 1M, 10M and 100M (shapes "1M", "10M",
  *         "100M"), then shrunk by halves to 4 KiB, through lalloc_grow() and
  *         lalloc_shrink() (align 8), krealloc() or kvrealloc(); ns_total,
- *         steps, moves (the block changed address), bytes_copied (the old
- *         size of each move), peak_bytes (the largest size asked for) and
+ *         steps, moves (the block changed address), remaps (moves over the
+ *         same first page: the pages mapped again, no byte copied),
+ *         bytes_copied (what each other move kept: the smaller of the two
+ *         sizes), peak_bytes (the largest size asked for) and
  *         failed (1 when a step returned NULL: that chain stops there; for
  *         krealloc past the page allocator's largest block it does). Only
  *         the allocator's work is timed: the bytes are never written.
@@ -463,9 +465,15 @@ static const char * const ch_names[NR_CH] = {
 };
 
 struct chain_stats {
-	u64 ns, steps, moves, copied, peak;
+	u64 ns, steps, moves, remaps, copied, peak;
 	bool failed;
 };
+
+/* The page behind the first byte of a block, direct-mapped or vmalloc'd. */
+static struct page *first_page(const void *p)
+{
+	return is_vmalloc_addr(p) ? vmalloc_to_page(p) : virt_to_page(p);
+}
 
 /*
  * One step of the chain: @p (NULL at first) of @old bytes to @new bytes.
@@ -511,6 +519,7 @@ static void chain_free(enum chain_alloc a, void *p, size_t size)
 static bool chain_to(enum chain_alloc a, void **p, size_t *cap, size_t new,
 		     struct chain_stats *st)
 {
+	struct page *before = *p ? first_page(*p) : NULL;
 	void *q = chain_step(a, *p, *cap, new);
 
 	st->steps++;
@@ -518,9 +527,17 @@ static bool chain_to(enum chain_alloc a, void **p, size_t *cap, size_t new,
 		st->failed = true;
 		return false;
 	}
+	/*
+	 * A new address over the same first page is the old pages mapped
+	 * again (a copy needs new pages while the old ones still hold the
+	 * bytes); anything else copied what it kept.
+	 */
 	if (*p && q != *p) {
 		st->moves++;
-		st->copied += *cap;
+		if (first_page(q) == before)
+			st->remaps++;
+		else
+			st->copied += min(*cap, new);
 	}
 	*p = q;
 	*cap = new;
@@ -575,6 +592,7 @@ static int bench_chain(struct out *o, unsigned int sc)
 			result(o, "chain", targets[t].name, ch_names[a], "ns_total", st.ns);
 			result(o, "chain", targets[t].name, ch_names[a], "steps", st.steps);
 			result(o, "chain", targets[t].name, ch_names[a], "moves", st.moves);
+			result(o, "chain", targets[t].name, ch_names[a], "remaps", st.remaps);
 			result(o, "chain", targets[t].name, ch_names[a], "bytes_copied",
 			       st.copied);
 			result(o, "chain", targets[t].name, ch_names[a], "peak_bytes", st.peak);
