@@ -21,6 +21,7 @@ extern struct kunit_suite lalloc_large_context_suite;
 extern struct kunit_suite lalloc_hotplug_suite;
 extern struct kunit_suite lalloc_freelist_suite;
 extern struct kunit_suite lalloc_debug_suite;
+extern struct kunit_suite lalloc_kmemleak_suite;
 
 /*
  * A deliberate access to bytes lalloc has not handed out (a free slot, a
