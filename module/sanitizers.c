@@ -22,8 +22,9 @@
  *
  * The shadow is written with kasan_poison(), which the kernel exports (GPL)
  * for its KASAN tests but declares in mm/kasan/kasan.h, out of a module's
- * reach; its prototype and the shadow values are repeated here, and
- * compat.h is where a kernel that changes them is handled. The files that
+ * reach; its prototype and the shadow values are repeated here, from the
+ * 6.12 kernel, the one KASAN kernel lalloc is tested on (a kernel that
+ * changes them needs its own values in compat.h). The files that
  * touch free slots and red zones on purpose (the allocator's core) are
  * built without KASAN instrumentation, as mm/slub.c is (see Kbuild).
  *
