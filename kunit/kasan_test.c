@@ -24,26 +24,27 @@
  * case itself sees the report come, and it is passed again when it did.
  */
 #define EXPECT_KASAN(test, bug_type, access) do {			\
-	enum kunit_status was = READ_ONCE((test)->status);		\
+	struct kunit *t_ = (test);					\
+	enum kunit_status was = READ_ONCE(t_->status);			\
 	bool came;							\
 									\
-	KUNIT_ASSERT_EQ(test, was, KUNIT_SUCCESS);			\
+	KUNIT_ASSERT_EQ(t_, was, KUNIT_SUCCESS);			\
 	pr_info("expect %s\n", bug_type);				\
 	access;								\
-	came = READ_ONCE((test)->status) == KUNIT_FAILURE;		\
-	WRITE_ONCE((test)->status, was);				\
-	KUNIT_EXPECT_TRUE_MSG(test, came, "no KASAN report for " #access); \
+	came = READ_ONCE(t_->status) == KUNIT_FAILURE;			\
+	WRITE_ONCE(t_->status, was);					\
+	KUNIT_EXPECT_TRUE_MSG(t_, came, "no KASAN report for " #access); \
 } while (0)
 
 /* An access KASAN must let through: a report would fail the case. */
-#define EXPECT_NO_KASAN(test, access) do {				\
+#define EXPECT_NO_KASAN(access) do {					\
 	pr_info("expect none\n");					\
 	access;								\
 } while (0)
 
 static void read_byte(void *p, size_t off)
 {
-	volatile char *c = p;
+	char *c = p;
 
 	OPTIMIZER_HIDE_VAR(c);
 	(void)READ_ONCE(c[off]);
@@ -51,7 +52,7 @@ static void read_byte(void *p, size_t off)
 
 static void write_byte(void *p, size_t off)
 {
-	volatile char *c = p;
+	char *c = p;
 
 	OPTIMIZER_HIDE_VAR(c);
 	WRITE_ONCE(c[off], 0x5a);
@@ -126,7 +127,7 @@ static void slab_grow_in_place_is_fine(struct kunit *test)
 
 	q = lalloc_grow(p, l, grown, GFP_KERNEL);
 	KUNIT_ASSERT_PTR_EQ(test, p, q);
-	EXPECT_NO_KASAN(test, write_byte(q, grown.size - 1));
+	EXPECT_NO_KASAN(write_byte(q, grown.size - 1));
 	lalloc_free(q, grown);
 }
 
@@ -138,7 +139,7 @@ static void slab_usable_size_is_fine(struct kunit *test)
 	size_t usable = lalloc_usable_size(p, l);
 
 	KUNIT_EXPECT_EQ(test, usable, 128);
-	EXPECT_NO_KASAN(test, write_byte(p, usable - 1));
+	EXPECT_NO_KASAN(write_byte(p, usable - 1));
 	lalloc_free(p, l);
 }
 
@@ -150,8 +151,8 @@ static void slab_reused_slot_is_fine(struct kunit *test)
 
 	lalloc_free(p, l);
 	q = alloc_ok(test, l);
-	EXPECT_NO_KASAN(test, write_byte(q, l.size - 1));
-	EXPECT_NO_KASAN(test, read_byte(q, 0));
+	EXPECT_NO_KASAN(write_byte(q, l.size - 1));
+	EXPECT_NO_KASAN(read_byte(q, 0));
 	lalloc_free(q, l);
 }
 
@@ -190,8 +191,8 @@ static void pages_whole_block_is_fine(struct kunit *test)
 	struct lalloc_layout l = { 40000, 8 };
 	void *p = alloc_ok(test, l);
 
-	EXPECT_NO_KASAN(test, write_byte(p, 0));
-	EXPECT_NO_KASAN(test, write_byte(p, l.size - 1));
+	EXPECT_NO_KASAN(write_byte(p, 0));
+	EXPECT_NO_KASAN(write_byte(p, l.size - 1));
 	lalloc_free(p, l);
 }
 
@@ -215,6 +216,7 @@ static struct kunit_suite lalloc_kasan_suite = {
 	.name = "lalloc_kasan",
 	.test_cases = lalloc_kasan_cases,
 };
+
 kunit_test_suite(lalloc_kasan_suite);
 
 MODULE_DESCRIPTION("lalloc: KASAN sees lalloc's objects");

@@ -17,6 +17,7 @@
 #include <linux/completion.h>
 #include <linux/slab.h>
 #include <linux/umh.h>
+#include <linux/sizes.h>
 #include <linux/vmalloc.h>
 
 #include "lalloc_test.h"
@@ -24,7 +25,7 @@
 #define KMEMLEAK_FILE	"/sys/kernel/debug/kmemleak"
 #define REPORT_COPY	"/tmp/lalloc-kunit-kmemleak"
 #define KMEMLEAK_MIN_AGE_MS	5000
-#define REPORT_MAX	(1U << 20)
+#define REPORT_MAX	SZ_1M
 #define MASK		0xa5a5a5a5a5a5a5a5UL
 
 static const struct lalloc_layout obj_layout = { 64, 8 };
