@@ -5,6 +5,7 @@
  * exact when every CPU allocates and frees at once.
  */
 #include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 
@@ -227,6 +228,7 @@ static void stats_thread_fn(void *arg, unsigned int index)
 			p[j] = lalloc_alloc(l, GFP_KERNEL);
 		for (j = 0; j < 16; j++)
 			lalloc_free(p[j], l);
+		cond_resched();
 	}
 }
 
@@ -251,8 +253,15 @@ static void stats_exact_under_concurrency(struct kunit *test)
  * the test's first reset can never exceed the announced count, and never
  * wraps. Between two reads of one thread with no reset in between, no
  * counter decreases.
+ *
+ * Rounds are bounded by time as well: under emulation with more vCPUs than
+ * host cores a round can take a hundred times longer than on hardware, and
+ * a fixed count then runs into KUnit's timeout. Every thread makes at least
+ * RACE_MIN_ROUNDS (so the resetting thread at least half as many resets).
  */
 #define RACE_ROUNDS	3000
+#define RACE_MIN_ROUNDS	300
+#define RACE_SECONDS	15
 #define RACE_BATCH	8
 #define RACE_WRAP	BIT_ULL(62)
 #define RACE_STALL_US	200
@@ -263,6 +272,8 @@ struct race_ctx {
 	atomic64_t allocs, frees;	/* announced, since the first reset */
 	atomic_t resets_started, resets_done;
 	atomic_t stall_cpu;		/* where the second thread runs, or -1 */
+	unsigned long deadline;		/* jiffies: no round starts after it... */
+	atomic_t rounds;		/* ...past RACE_MIN_ROUNDS; all made */
 	atomic_t bad;
 	atomic64_t first_bad;		/* the first value that failed a check */
 	atomic_t first_line;
@@ -380,6 +391,8 @@ static void race_thread_fn(void *arg, unsigned int index)
 	if (index == 1)
 		atomic_set_release(&ctx->stall_cpu, raw_smp_processor_id());
 	for (i = 0; i < RACE_ROUNDS; i++) {
+		if (i >= RACE_MIN_ROUNDS && time_after(jiffies, ctx->deadline))
+			break;
 		if (index == 0 && (i & 1)) {
 			/* The reader stalls while this CPU allocates and resets. */
 			stall = atomic_read_acquire(&ctx->stall_cpu);
@@ -394,9 +407,10 @@ static void race_thread_fn(void *arg, unsigned int index)
 			for (j = 0; j < RACE_READS; j++)
 				race_read(ctx, &seen, !j && !(i % 8));
 		}
-		if (!(i % 64))
-			cond_resched();
+		/* A round is long under KASAN and kmemleak: let RCU's kthread in. */
+		cond_resched();
 	}
+	atomic_add(i, &ctx->rounds);
 }
 
 static void stats_reads_race_resets(struct kunit *test)
@@ -406,8 +420,12 @@ static void stats_reads_race_resets(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->s = lalloc_cache_of(3000);
 	atomic_set(&ctx->stall_cpu, -1);
+	ctx->deadline = jiffies + RACE_SECONDS * HZ;
 	lalloc_stats_reset();
 	lalloc_test_on_each_cpu(test, race_thread_fn, ctx);
+	kunit_info(test, "%d rounds, %d resets\n", atomic_read(&ctx->rounds),
+		   atomic_read(&ctx->resets_done));
+	KUNIT_EXPECT_GE(test, atomic_read(&ctx->resets_done), RACE_MIN_ROUNDS / 2);
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->bad), 0,
 			    "first bad value %llu (line %d)",
 			    (u64)atomic64_read(&ctx->first_bad),
@@ -422,6 +440,8 @@ static void stats_reads_race_resets(struct kunit *test)
  * read may ever show a live count or size below zero.
  */
 #define XCPU_ROUNDS	6000
+#define XCPU_MIN_ROUNDS	600	/* and no more after XCPU_SECONDS, as above */
+#define XCPU_SECONDS	15
 
 struct xcpu_ctx {
 	struct lalloc_cache *s;
@@ -429,6 +449,7 @@ struct xcpu_ctx {
 	bool slot_big;
 	atomic_t done;
 	atomic_t reader_cpu;	/* a reader to stall, or -1 */
+	unsigned long deadline;	/* jiffies */
 	atomic_t stalled;	/* the reader is in xcpu_stall() */
 	atomic_t freed;		/* blocks the second CPU freed */
 	atomic_t bad;
@@ -474,6 +495,8 @@ static void xcpu_produce(struct xcpu_ctx *ctx)
 	void *p;
 
 	for (i = 0; i < XCPU_ROUNDS; i++) {
+		if (i >= XCPU_MIN_ROUNDS && time_after(jiffies, ctx->deadline))
+			break;
 		/* Acquire: the freer's counting is done once the slot is empty. */
 		for (spins = 0; smp_load_acquire(&ctx->slot); spins++) {
 			cpu_relax();
@@ -497,7 +520,7 @@ static void xcpu_produce(struct xcpu_ctx *ctx)
 		ctx->slot_big = big;
 		/* Release: the block and its kind, to the freer. */
 		smp_store_release(&ctx->slot, p);
-		if (!(i % 256))
+		if (!(i % 16))
 			cond_resched();
 	}
 	atomic_set_release(&ctx->done, 1);
@@ -539,6 +562,7 @@ static void xcpu_read(struct xcpu_ctx *ctx)
 		XCPU_CHECK(ctx, c.requested_bytes);
 		if (n % 64)
 			continue;
+		cond_resched();
 		lalloc_cache_record(ctx->s, &r);
 		XCPU_CHECK(ctx, r.active_objs);
 		XCPU_CHECK(ctx, r.requested_bytes);
@@ -552,7 +576,6 @@ static void xcpu_read(struct xcpu_ctx *ctx)
 			XCPU_CHECK(ctx, st->active_objs);
 			XCPU_CHECK(ctx, st->requested_bytes);
 			XCPU_CHECK(ctx, st->large_bytes);
-			cond_resched();
 		}
 	}
 	kfree(st);
@@ -583,9 +606,12 @@ static void stats_gauges_cross_cpu_frees(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->s = lalloc_cache_of(lalloc_padded(xcpu_small));
 	atomic_set(&ctx->reader_cpu, -1);
+	ctx->deadline = jiffies + XCPU_SECONDS * HZ;
 	/* Nothing of this cache live elsewhere: its true live count is 0 or 1. */
 	KUNIT_ASSERT_LE(test, cache_live(ctx->s), 0ULL);
 	lalloc_test_on_each_cpu(test, xcpu_thread_fn, ctx);
+	kunit_info(test, "%d blocks freed across CPUs\n", atomic_read(&ctx->freed));
+	KUNIT_EXPECT_GE(test, atomic_read(&ctx->freed), XCPU_MIN_ROUNDS);
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->bad), 0,
 			    "first bad value %llu (line %d)",
 			    (u64)atomic64_read(&ctx->first_bad),
