@@ -291,9 +291,9 @@ void lalloc_san_slab_new(struct lalloc_slab *slab);
 void lalloc_san_obj_alloc(void *obj, size_t size, size_t slot_size, gfp_t gfp);
 void lalloc_san_obj_free(void *obj, size_t slot_size);
 void lalloc_san_obj_forget(void *obj);
-void lalloc_san_obj_resize(void *obj, size_t size, size_t slot_size, gfp_t gfp);
+void lalloc_san_obj_resize(void *obj, size_t size, size_t slot_size);
 void lalloc_san_pages_alloc(void *p, size_t size, gfp_t gfp, bool registered);
-void lalloc_san_usable(void *p, size_t usable, bool slab_obj);
+void lalloc_san_usable(const void *p, size_t usable);
 #else
 static inline void lalloc_san_slab_new(struct lalloc_slab *slab) { }
 static inline void lalloc_san_obj_alloc(void *obj, size_t size,
@@ -301,10 +301,10 @@ static inline void lalloc_san_obj_alloc(void *obj, size_t size,
 static inline void lalloc_san_obj_free(void *obj, size_t slot_size) { }
 static inline void lalloc_san_obj_forget(void *obj) { }
 static inline void lalloc_san_obj_resize(void *obj, size_t size,
-					 size_t slot_size, gfp_t gfp) { }
+					 size_t slot_size) { }
 static inline void lalloc_san_pages_alloc(void *p, size_t size, gfp_t gfp,
 					  bool registered) { }
-static inline void lalloc_san_usable(void *p, size_t usable, bool slab_obj) { }
+static inline void lalloc_san_usable(const void *p, size_t usable) { }
 #endif
 
 /* latency.c */

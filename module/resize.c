@@ -41,11 +41,11 @@ size_t lalloc_usable_size(const void *p, struct lalloc_layout l)
 		else
 			usable = slab->cache->slot_size;
 		/* The caller may use it all now: KASAN and kmemleak agree. */
-		lalloc_san_usable((void *)p, usable, true);
+		lalloc_san_usable(p, usable);
 		return usable;
 	}
 	case LALLOC_KIND_PAGES:
-		lalloc_san_usable((void *)p, PAGE_ALIGN(l.size), false);
+		lalloc_san_usable(p, PAGE_ALIGN(l.size));
 		return PAGE_ALIGN(l.size);
 	case LALLOC_KIND_VMALLOC:
 		return PAGE_ALIGN(l.size);
@@ -99,7 +99,7 @@ static void *commit_in_place(void *p, struct lalloc_layout old,
 	switch (kind) {
 	case LALLOC_KIND_SLAB:
 		s = lalloc_slab_of(p)->cache;
-		lalloc_san_obj_resize(p, new.size, s->slot_size, gfp);
+		lalloc_san_obj_resize(p, new.size, s->slot_size);
 		lalloc_stat_add(s, requested_bytes, delta);
 		if (dir == RESIZE_GROW)
 			lalloc_stat_inc(s, grow_in_place);

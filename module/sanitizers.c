@@ -101,7 +101,13 @@ void lalloc_san_slab_new(struct lalloc_slab *slab)
 void lalloc_san_obj_alloc(void *obj, size_t size, size_t slot_size, gfp_t gfp)
 {
 	shadow_mark(obj, size, slot_size, LALLOC_KASAN_SLAB_REDZONE);
-	kmemleak_alloc(obj, size, 1, gfp);
+	/*
+	 * The whole slot, once, as SLUB records a kmalloc object: a resize in
+	 * place or a usable-size query then leaves kmemleak's record (its
+	 * backtrace, a caller's kmemleak_not_leak()) alone, and two threads
+	 * asking for one object's usable size never race on it.
+	 */
+	kmemleak_alloc(obj, slot_size, 1, gfp);
 }
 
 /**
@@ -131,13 +137,12 @@ void lalloc_san_obj_forget(void *obj)
  * @obj: the object
  * @size: its new size
  * @slot_size: its slot's size
- * @gfp: the caller's flags
+ *
+ * KASAN's boundary moves; kmemleak's record already spans the slot.
  */
-void lalloc_san_obj_resize(void *obj, size_t size, size_t slot_size, gfp_t gfp)
+void lalloc_san_obj_resize(void *obj, size_t size, size_t slot_size)
 {
 	shadow_mark(obj, size, slot_size, LALLOC_KASAN_SLAB_REDZONE);
-	kmemleak_free(obj);
-	kmemleak_alloc(obj, size, 1, gfp);
 }
 
 /**
@@ -161,17 +166,13 @@ void lalloc_san_pages_alloc(void *p, size_t size, gfp_t gfp, bool registered)
  * lalloc_san_usable() - a block's owner asked for its usable size
  * @p: the block (slab or pages)
  * @usable: its usable size, all of which the owner may now use
- * @slab_obj: whether @p is a slab object (kmemleak then scans it all)
  *
- * Context: any: kmemleak's record is made without sleeping.
+ * Context: any. Only KASAN's shadow changes: kmemleak's record already
+ * spans the slot (or the pages).
  */
-void lalloc_san_usable(void *p, size_t usable, bool slab_obj)
+void lalloc_san_usable(const void *p, size_t usable)
 {
 	shadow_mark(p, usable, usable, 0);
-	if (slab_obj) {
-		kmemleak_free(p);
-		kmemleak_alloc(p, usable, 1, GFP_ATOMIC | __GFP_NOWARN);
-	}
 }
 
 #endif /* CONFIG_KASAN_GENERIC || CONFIG_DEBUG_KMEMLEAK */
