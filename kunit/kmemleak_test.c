@@ -70,10 +70,15 @@ static int make_one(unsigned int i)
 {
 	void *obj, *pages, *slot, *target;
 
-	obj = lalloc_alloc(obj_layout, GFP_KERNEL);
-	pages = lalloc_alloc(pages_layout, GFP_KERNEL);
-	slot = lalloc_alloc(obj_layout, GFP_KERNEL);
-	target = kmalloc(128, GFP_KERNEL);
+	/*
+	 * Zeroed: a leak's stale contents (recycled pages of earlier slabs and
+	 * blocks) may hold addresses of the other leaks, which kmemleak then
+	 * rightly counts as references. Seen: 0 of 4 page blocks reported.
+	 */
+	obj = lalloc_alloc_zeroed(obj_layout, GFP_KERNEL);
+	pages = lalloc_alloc_zeroed(pages_layout, GFP_KERNEL);
+	slot = lalloc_alloc_zeroed(obj_layout, GFP_KERNEL);
+	target = kzalloc(128, GFP_KERNEL);
 	if (obj)
 		leaks.obj[i] = (unsigned long)obj ^ MASK;
 	if (pages)
@@ -97,7 +102,7 @@ static int make_leaks(void *unused)
 	for (i = 0; i < NR_LEAKS && !leaks.err; i++)
 		leaks.err = make_one(i);
 	leaks.kept_obj = lalloc_alloc_zeroed(obj_layout, GFP_KERNEL);
-	leaks.kept_target = kmalloc(128, GFP_KERNEL);
+	leaks.kept_target = kzalloc(128, GFP_KERNEL);
 	if (!leaks.kept_obj || !leaks.kept_target)
 		leaks.err = -ENOMEM;
 	else
