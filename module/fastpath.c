@@ -236,7 +236,7 @@ static noinline void *hooked_alloc(struct lalloc_layout l, gfp_t gfp,
  */
 void *lalloc_alloc(struct lalloc_layout l, gfp_t gfp)
 {
-	if (static_branch_unlikely(&lalloc_hooks_key))
+	if (lalloc_hooks_on())
 		return hooked_alloc(l, gfp, NULL);
 	return alloc_inline(l, gfp, NULL);
 }
@@ -254,7 +254,7 @@ EXPORT_SYMBOL_GPL(lalloc_alloc);
  */
 void *lalloc_alloc_zeroed(struct lalloc_layout l, gfp_t gfp)
 {
-	if (static_branch_unlikely(&lalloc_hooks_key))
+	if (lalloc_hooks_on())
 		return hooked_alloc(l, gfp | __GFP_ZERO, NULL);
 	return alloc_inline(l, gfp | __GFP_ZERO, NULL);
 }
@@ -264,7 +264,7 @@ EXPORT_SYMBOL_GPL(lalloc_alloc_zeroed);
 void *__lalloc_alloc(struct lalloc_layout l, gfp_t gfp,
 		     u32 *origin)
 {
-	if (static_branch_unlikely(&lalloc_hooks_key))
+	if (lalloc_hooks_on())
 		return hooked_alloc(l, gfp, origin);
 	return alloc_inline(l, gfp, origin);
 }
@@ -414,7 +414,7 @@ static noinline void hooked_free(void *p, struct lalloc_layout l)
  */
 void lalloc_free(void *p, struct lalloc_layout l)
 {
-	if (static_branch_unlikely(&lalloc_hooks_key)) {
+	if (lalloc_hooks_on()) {
 		hooked_free(p, l);
 		return;
 	}

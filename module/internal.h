@@ -291,6 +291,20 @@ struct lalloc_latency {
 
 /* On while latency_stats or any debug check is: the entry points' detour. */
 DECLARE_STATIC_KEY_FALSE(lalloc_hooks_key);
+
+/*
+ * Whether an entry point takes the detour. A LALLOC_HOOKS=n build (make
+ * bench's baseline, never shipped) compiles the detour out, so the cost of
+ * the key while off can be measured against none at all.
+ */
+static __always_inline bool lalloc_hooks_on(void)
+{
+#ifdef LALLOC_NO_HOOKS
+	return false;
+#else
+	return static_branch_unlikely(&lalloc_hooks_key);
+#endif
+}
 extern bool lalloc_latency_stats;
 void lalloc_latency_alloc(u64 ns);
 void lalloc_latency_free(u64 ns);

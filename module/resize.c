@@ -196,7 +196,7 @@ void *lalloc_resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
 	}
 	gfp &= ~__GFP_ZERO;
 	/* A block of a cache with debug checks is checked before it is used. */
-	if (old_kind == LALLOC_KIND_SLAB && static_branch_unlikely(&lalloc_hooks_key)) {
+	if (old_kind == LALLOC_KIND_SLAB && lalloc_hooks_on()) {
 		struct lalloc_cache *s = lalloc_cache_of(lalloc_padded(old));
 		struct lalloc_slab *slab = READ_ONCE(s->debug_flags) ? NULL : lalloc_slab_of(p);
 
