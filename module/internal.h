@@ -305,6 +305,7 @@ static __always_inline bool lalloc_hooks_on(void)
 	return static_branch_unlikely(&lalloc_hooks_key);
 #endif
 }
+
 extern bool lalloc_latency_stats;
 void lalloc_latency_alloc(u64 ns);
 void lalloc_latency_free(u64 ns);
