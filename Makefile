@@ -17,6 +17,10 @@
 #   make torture      the torture module (torture/lalloc_torture.ko) for
 #                     TORTURE_SECONDS (default 300) on 4 vCPUs of the debug
 #                     kernel: every context, CPU hotplug, the shrinker
+#   make coverage     line and branch coverage of module/ from the whole
+#                     suite in one debug guest (scripts/coverage): lcov's
+#                     figures, build/coverage/html/ and uncovered.txt; the
+#                     torture test for COVERAGE_TORTURE_SECONDS (default 20)
 #   make load/unload  insmod/rmmod on this machine (needs its headers)
 #   make install      the tools, <linux/lalloc.h> and the man pages under
 #                     $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
@@ -38,7 +42,7 @@ KDIR = $(shell $(ROOT)/scripts/kernel --print-kdir stock)
 endif
 endif
 
-.PHONY: all modules tools clean demo check matrix bench htmldocs fuzz torture load unload style help
+.PHONY: all modules tools clean demo check matrix bench htmldocs fuzz torture coverage load unload style help
 .PHONY: install uninstall modules_install dkms-source
 
 all: modules tools
@@ -92,6 +96,10 @@ torture:
 	if [ $$rc -eq 0 ]; then echo "torture: PASS: no error, no kernel report"; \
 	elif [ $$rc -ge 250 ]; then echo "torture: FAIL: the kernel reported a fault (vm exit $$rc, reason above)"; \
 	else echo "torture: FAIL: tests/torture.sh exit $$rc (its FAIL line above)"; fi; exit $$rc
+
+COVERAGE_TORTURE_SECONDS ?= 20
+coverage:
+	$(ROOT)/scripts/coverage $(COVERAGE_TORTURE_SECONDS)
 
 style:
 	$(ROOT)/scripts/style
