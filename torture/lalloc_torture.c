@@ -71,6 +71,10 @@ static ulong seed;
 module_param(seed, ulong, 0444);
 MODULE_PARM_DESC(seed, "random seed (0: pick one; the seed used is logged)");
 
+static bool inject;
+module_param(inject, bool, 0444);
+MODULE_PARM_DESC(inject, "mark the worker kthreads for fault injection (make-it-fail; with failslab, fail_page_alloc or lalloc's fail_alloc on task-filter their allocations fail), a NULL then being no error (default off)");
+
 #define NR_SLOTS	128		/* blocks a worker holds at most */
 #define WORKER_BUDGET	(16 * SZ_1M)	/* bytes a worker holds at most */
 #define MAX_BIG		(6 * SZ_1M)	/* largest block, a vmalloc-kind one */
@@ -243,8 +247,9 @@ static bool tb_verify(const struct tblock *b, const char *when)
 
 /*
  * A NULL from a valid request: with a gfp that may sleep, a slab-sized
- * block must be served (an error); page and vmalloc blocks may fail under
- * fragmentation or pressure, and GFP_ATOMIC requests may always fail.
+ * block must be served (an error) unless failures are injected; page and
+ * vmalloc blocks may fail under fragmentation or pressure, and GFP_ATOMIC
+ * requests may always fail.
  */
 static void note_null(struct lalloc_layout l, bool atomic, const char *what)
 {
@@ -252,7 +257,7 @@ static void note_null(struct lalloc_layout l, bool atomic, const char *what)
 
 	if (atomic)
 		atomic64_inc(&n_atomic_nomem);
-	else if (l.size && l.size <= 16 * SZ_1K && l.align <= 4096)
+	else if (!inject && l.size && l.size <= 16 * SZ_1K && l.align <= 4096)
 		report(what, &b, 0, 0);
 	else if (atomic64_inc_return(&n_nomem) <= MAX_NOMEM_NOTES)
 		pr_info("%s: NULL for layout (size %zu, align %zu), GFP_KERNEL\n",
@@ -578,6 +583,10 @@ static int worker_fn(void *data)
 	struct worker *w = data;
 	unsigned int i;
 
+#ifdef CONFIG_FAULT_INJECTION
+	/* Only the workers' calls: not the timers', teardown's or the kernel's. */
+	current->make_it_fail = inject;
+#endif
 	while (!READ_ONCE(stopping) && !kthread_should_stop()) {
 		worker_drain(w);
 		for (i = 0; i < 16; i++) {
@@ -781,6 +790,9 @@ static int __init lalloc_torture_init(void)
 	if (duration < 1 || duration > 86400 || threads < 1 || threads > 16 ||
 	    hotplug < 0 || hotplug > 3600)
 		return -EINVAL;
+	/* make-it-fail exists only with the kernel's fault injection. */
+	if (inject && !IS_ENABLED(CONFIG_FAULT_INJECTION))
+		return -EOPNOTSUPP;
 	if (!seed)
 		seed = get_random_u32() | 1;
 	s = seed;

@@ -4,7 +4,11 @@
 # Loads the module for SECONDS (default 30; more module parameters may
 # follow), waits for its summary line, which must say errors 0 and ops > 0,
 # unloads it and checks that lalloc's active_objs and requested_bytes are
-# back at what they were before. Prints one PASS:/FAIL: line.
+# back at what they were before. Prints one PASS:/FAIL: line. With the
+# parameter inject=1 the workers' allocations also fail at random, one in
+# twenty, from lalloc's fail_alloc and the kernel's failslab and
+# fail_page_alloc confined to lalloc (tests/faults.sh); every source must
+# have injected failures, and the PASS line says how many.
 t=${1:-30}
 [ $# -gt 0 ] && shift
 ko=/lalloc/torture/lalloc_torture.ko
@@ -23,6 +27,13 @@ req0=$(stat requested_bytes)
 failures0=$(stat failures)
 invalid0=$(stat invalid_layouts)
 before=$(dmesg | grep -c "$line_re")
+case " $* " in
+*" inject=1 "*|*" inject=Y "*|*" inject=y "*)
+	. /lalloc/tests/faults.sh
+	faults_on 5
+	injecting=1 ;;
+*) injecting= ;;
+esac
 insmod $ko duration="$t" "$@" || fail "insmod failed"
 dmesg | grep 'lalloc_torture: seed' | tail -n 1
 
@@ -41,6 +52,14 @@ echo "$summary"
 dmesg | grep 'lalloc_torture: .*NULL for layout' | tail -n 5
 echo "lalloc stats during the run: failures +$(($(stat failures) - failures0)) invalid_layouts +$(($(stat invalid_layouts) - invalid0))"
 rmmod lalloc_torture || fail "rmmod failed"
+injected=
+if [ -n "$injecting" ]; then
+	faults_report
+	faults_off
+	trap - EXIT
+	[ -z "$faults_none" ] || fail "no failure injected by$faults_none"
+	injected=", $faults_total failures injected"
+fi
 
 set -- $summary
 ops=$3 errors=$5 irq_ops=$7 hotplug=$9
@@ -58,4 +77,4 @@ while :; do
 	sleep 1
 	n=$((n + 1))
 done
-echo "PASS: torture $t s: ops $ops irq_ops $irq_ops hotplug $hotplug, stats back at baseline"
+echo "PASS: torture $t s: ops $ops irq_ops $irq_ops hotplug $hotplug$injected, stats back at baseline"

@@ -1,0 +1,74 @@
+# Sourced by guest scripts (it_fault_storm.sh, torture.sh): random allocation
+# failures for the tasks marked make-it-fail (task-filter), from lalloc's
+# fail_alloc and from the kernel's failslab and fail_page_alloc confined to
+# lalloc.ko's code: require-start/-end span its loaded .text, so a call
+# fails only with lalloc on its stack (the device's kmallocs, slab pages,
+# page blocks, vmalloc's pages), never a test program's own mmap()s and page
+# faults. Sleeping allocations and order 0 included.
+#
+#   faults_on PERCENT   arm every source (fails the script if none exists)
+#   faults_count        sets faults_total and faults_none (the sources that
+#                       injected nothing yet)
+#   faults_report       the same, and one "SOURCE: N failures injected" line
+#                       each
+#   faults_off          disarm (also done on exit by faults_on's trap)
+faults_dir=/sys/kernel/debug
+faults_attrs="lalloc/fail_alloc failslab fail_page_alloc"
+faults_times=100000000
+
+faults_set() { # faults_set ATTR KNOB VALUE: where the knob exists
+	[ -e "$faults_dir/$1/$2" ] && echo "$3" > "$faults_dir/$1/$2"
+}
+
+faults_off() {
+	for a in $faults_attrs; do
+		faults_set "$a" probability 0
+		faults_set "$a" times 1
+		faults_set "$a" task-filter N
+		faults_set "$a" require-start 0
+		faults_set "$a" require-end 0
+	done
+}
+
+faults_on() {
+	local text text_size text_end a
+	[ -d "$faults_dir/lalloc/fail_alloc" ] && [ -d "$faults_dir/failslab" ] &&
+		[ -d "$faults_dir/fail_page_alloc" ] || { echo "FAIL: no fault injection here"; exit 1; }
+	# lalloc.ko's .text once loaded: its address, and its size from the
+	# host's build (scripts/vm copies size -A of lalloc.ko).
+	text=$(cat /sys/module/lalloc/sections/.text)
+	text_size=$(awk '$1 == ".text" { print $2 }' /lalloc/module/lalloc.sections)
+	[ -n "$text_size" ] || { echo "FAIL: no .text size in /lalloc/module/lalloc.sections"; exit 1; }
+	text_end=$(printf '0x%x' $((text + text_size)))
+	trap 'rc=$?; faults_off; exit $rc' EXIT
+	for a in $faults_attrs; do
+		faults_set "$a" verbose 0
+		faults_set "$a" interval 1
+		faults_set "$a" times $faults_times
+		faults_set "$a" task-filter Y
+		faults_set "$a" require-start "$text"
+		faults_set "$a" require-end "$text_end"
+		faults_set "$a" stacktrace-depth 32
+		faults_set "$a" ignore-gfp-wait N
+		faults_set "$a" min-order 0
+		faults_set "$a" probability "$1"
+	done
+}
+
+# faults_count: sets faults_total and faults_none, prints nothing.
+faults_count() {
+	local a n
+	faults_total=0 faults_none= faults_lines=
+	for a in $faults_attrs; do
+		n=$((faults_times - $(cat "$faults_dir/$a/times")))
+		faults_lines="$faults_lines$a: $n failures injected
+"
+		faults_total=$((faults_total + n))
+		[ "$n" -gt 0 ] || faults_none="$faults_none $a"
+	done
+}
+
+faults_report() {
+	faults_count
+	printf '%s' "$faults_lines"
+}
