@@ -17,7 +17,9 @@ faults_attrs="lalloc/fail_alloc failslab fail_page_alloc"
 faults_times=100000000
 
 faults_set() { # faults_set ATTR KNOB VALUE: where the knob exists
-	[ -e "$faults_dir/$1/$2" ] && echo "$3" > "$faults_dir/$1/$2"
+	if [ -e "$faults_dir/$1/$2" ]; then
+		echo "$3" > "$faults_dir/$1/$2"
+	fi
 }
 
 faults_off() {
