@@ -43,6 +43,23 @@
  *         NR_FREE_PAGES of every zone (per-CPU differences folded in) plus
  *         the zones' per-CPU free lists (free_pages_now()). Each allocator's
  *         free slabs kept from before count as not held.
+ * trace   a real program's heap calls (Documentation/trace-format.rst)
+ *         written to /sys/kernel/debug/lalloc_bench/trace (0200, root), in
+ *         any number of writes; checked line by line as lalloc-record
+ *         --check does (a bad line fails its write with -EINVAL, an empty
+ *         trace the next run; a pr_warn names the line), at most
+ *         TRACE_MAX_OPS ops and TRACE_MAX_LIVE blocks live (-E2BIG), and
+ *         kept as 12 bytes per op. The last trace closed whole is the one
+ *         run; the parameter @trace_name (read at open) or its first
+ *         "# exe" comment's file name is the shape. Replayed once on lalloc
+ *         (lalloc_alloc/lalloc_realloc/lalloc_free with each block's
+ *         layout), then on kmalloc (kmalloc of what the populations ask
+ *         for, krealloc, kfree), the id -> pointer map allocated before the
+ *         baseline is read; after every op free_pages_now() is read.
+ *         bytes_requested_peak (the peak of live bytes the trace asks for),
+ *         pages_held_peak (the baseline less the low point of free pages)
+ *         and permille_of_requested; the blocks live at the end are freed
+ *         after. "# trace: none loaded" without a trace.
  *
  * What kmalloc is given: kmalloc aligns every block to ARCH_KMALLOC_MINALIGN
  * (8 on x86-64) and a block of a power-of-two size to its size, nothing more.
