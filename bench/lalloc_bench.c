@@ -43,6 +43,23 @@
  *         NR_FREE_PAGES of every zone (per-CPU differences folded in) plus
  *         the zones' per-CPU free lists (free_pages_now()). Each allocator's
  *         free slabs kept from before count as not held.
+ * trace   a real program's heap calls (Documentation/trace-format.rst)
+ *         written to /sys/kernel/debug/lalloc_bench/trace (0200, root), in
+ *         any number of writes; checked line by line as lalloc-record
+ *         --check does (a bad line fails its write with -EINVAL, an empty
+ *         trace the next run; a pr_warn names the line), at most
+ *         TRACE_MAX_OPS ops and TRACE_MAX_LIVE blocks live (-E2BIG), and
+ *         kept as 12 bytes per op. The last trace closed whole is the one
+ *         run; the parameter @trace_name (read at open) or its first
+ *         "# exe" comment's file name is the shape. Replayed once on lalloc
+ *         (lalloc_alloc/lalloc_realloc/lalloc_free with each block's
+ *         layout), then on kmalloc (kmalloc of what the populations ask
+ *         for, krealloc, kfree), the id -> pointer map allocated before the
+ *         baseline is read; after every op free_pages_now() is read.
+ *         bytes_requested_peak (the peak of live bytes the trace asks for),
+ *         pages_held_peak (the baseline less the low point of free pages)
+ *         and permille_of_requested; the blocks live at the end are freed
+ *         after. "# trace: none loaded" without a trace.
  *
  * What kmalloc is given: kmalloc aligns every block to ARCH_KMALLOC_MINALIGN
  * (8 on x86-64) and a block of a power-of-two size to its size, nothing more.
@@ -59,13 +76,16 @@
  * reads never run anything twice. Runs are serialised. A fatal signal
  * ends a run (the read fails with -EINTR), as does a failure to set one up.
  */
+#include <linux/bitfield.h>
 #include <linux/completion.h>
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
+#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/glob.h>
+#include <linux/hash.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/lalloc.h>
@@ -93,7 +113,7 @@
 
 static char only[64] = "*";
 module_param_string(only, only, sizeof(only), 0644);
-MODULE_PARM_DESC(only, "comma-separated globs over the workload names to run: pair, bulk, chain, xcpu, memory (default *)");
+MODULE_PARM_DESC(only, "comma-separated globs over the workload names to run: pair, bulk, chain, xcpu, memory, trace (default *)");
 
 static int scale = 10;
 module_param(scale, int, 0644);
@@ -928,6 +948,671 @@ static int bench_memory(struct out *o, unsigned int sc)
 	return err;
 }
 
+/* --- trace ------------------------------------------------------------ */
+
+/*
+ * A real program's heap calls (Documentation/trace-format.rst), written to
+ * debugfs lalloc_bench/trace and replayed by the trace workload. The text is
+ * checked line by line as it arrives, as lalloc-record --check does; each
+ * block's id is turned into a slot, a dense index that the replay's map is
+ * indexed by (a freed slot is taken again by the next "a"), and every op is
+ * kept in 12 bytes: its size, and its slot, kind and alignment in one word.
+ */
+#define TRACE_MAX_OPS	(4 * SZ_1M)	/* ops in one trace: -E2BIG past it */
+#define TRACE_MAX_LIVE	SZ_1M		/* blocks live at once: likewise */
+#define TRACE_LINE	256		/* bytes of a line looked at */
+#define TRACE_NAME	32
+
+#define TOP_SLOT	GENMASK(21, 0)
+#define TOP_KIND	GENMASK(23, 22)
+#define TOP_SHIFT	GENMASK(29, 24)	/* log2 of the alignment */
+static_assert(TRACE_MAX_LIVE - 1 <= TOP_SLOT);
+
+enum { TK_ALLOC, TK_RESIZE, TK_FREE, NR_TK };
+
+static const char trace_header[] = "# lalloc-trace v1";
+
+struct trace {
+	u32 *op;			/* TOP_* fields */
+	u64 *size;			/* the size an "a" or "r" asks for */
+	u32 nr_ops, cap;
+	u32 nr_slots;			/* the peak of blocks live at once */
+	u64 nr[NR_TK];			/* ops by kind */
+	u64 peak_bytes;			/* the peak of live bytes requested */
+	char name[TRACE_NAME];
+};
+
+/* A live id while the text is parsed: open addressing, linear probing. */
+struct trace_id {
+	u64 id, size;
+	u32 slot;
+	u8 shift;
+	bool used;
+};
+
+/* One open file of debugfs lalloc_bench/trace: the trace being written. */
+struct trace_build {
+	struct mutex lock;		/* serialises this file's writers */
+	struct trace *t;
+	struct trace_id *tab;
+	unsigned int tab_bits;
+	u32 tab_used;
+	u32 *free_slots;		/* freed slots, the last freed on top */
+	u32 nr_free, free_cap;
+	u64 live_bytes, lineno;
+	char line[TRACE_LINE];
+	size_t len;
+	bool overlong;			/* the line is longer than line[] */
+	bool named;			/* t->name is set */
+	int err;
+	char *chunk;			/* PAGE_SIZE bytes copied from the writer */
+};
+
+static char trace_name[TRACE_NAME];
+module_param_string(trace_name, trace_name, sizeof(trace_name), 0644);
+MODULE_PARM_DESC(trace_name, "the name (results' shape) of the next trace written to lalloc_bench/trace (default: its '# exe' file name)");
+
+/* The last trace written whole, or the error it was refused with (bench_lock). */
+static struct trace *trace_loaded;
+static int trace_err;
+
+static DEFINE_MUTEX(bench_lock);		/* one run at a time; trace_loaded */
+
+static void trace_destroy(struct trace *t)
+{
+	if (!t)
+		return;
+	kvfree(t->op);
+	kvfree(t->size);
+	kfree(t);
+}
+
+/* @name as a results field: no tabs, spaces or newlines. */
+static void trace_set_name(struct trace *t, const char *name, size_t len)
+{
+	size_t i;
+	char c;
+
+	len = min(len, sizeof(t->name) - 1);
+	for (i = 0; i < len; i++) {
+		c = name[i];
+		t->name[i] = isalnum(c) || c == '.' || c == '-' || c == '+' ? c : '_';
+	}
+	t->name[len] = '\0';
+}
+
+static __printf(3, 4) int trace_bad(struct trace_build *b, int err,
+				    const char *fmt, ...)
+{
+	char msg[96];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_warn("trace line %llu: %s\n", b->lineno, msg);
+	b->err = err;
+	return err;
+}
+
+/* @old (of @n elements) copied into a new array of @cap; NULL if none. */
+static void *trace_grow(void *old, size_t n, size_t cap, size_t esz)
+{
+	void *p = kvmalloc_array(cap, esz, GFP_KERNEL | __GFP_NOWARN);
+
+	if (!p)
+		return NULL;
+	if (n)
+		memcpy(p, old, n * esz);	/* n <= cap: checked above */
+	kvfree(old);
+	return p;
+}
+
+/* The next capacity of an array of @cap, doubling, at most @max. */
+static u32 trace_next_cap(u32 cap, u32 max)
+{
+	return min(max(2 * cap, 1024U), max);
+}
+
+static int trace_emit(struct trace_build *b, int kind, u32 slot,
+		      unsigned int shift, u64 size)
+{
+	struct trace *t = b->t;
+	u32 cap;
+	u32 *op;
+	u64 *sz;
+
+	if (t->nr_ops == TRACE_MAX_OPS)
+		return trace_bad(b, -E2BIG, "more than %u ops", TRACE_MAX_OPS);
+	if (t->nr_ops == t->cap) {
+		cap = trace_next_cap(t->cap, TRACE_MAX_OPS);
+		op = kvmalloc_array(cap, sizeof(*op), GFP_KERNEL | __GFP_NOWARN);
+		sz = kvmalloc_array(cap, sizeof(*sz), GFP_KERNEL | __GFP_NOWARN);
+		if (!op || !sz) {
+			kvfree(op);
+			kvfree(sz);
+			return trace_bad(b, -ENOMEM, "out of memory at %u ops", t->nr_ops);
+		}
+		if (t->nr_ops) {
+			memcpy(op, t->op, t->nr_ops * sizeof(*op));
+			memcpy(sz, t->size, t->nr_ops * sizeof(*sz));
+		}
+		kvfree(t->op);
+		kvfree(t->size);
+		t->op = op;
+		t->size = sz;
+		t->cap = cap;
+	}
+	t->op[t->nr_ops] = FIELD_PREP(TOP_SLOT, slot) | FIELD_PREP(TOP_KIND, kind) |
+			   FIELD_PREP(TOP_SHIFT, shift);
+	t->size[t->nr_ops] = size;
+	t->nr_ops++;
+	t->nr[kind]++;
+	return 0;
+}
+
+static size_t trace_home(const struct trace_build *b, u64 id)
+{
+	return hash_64(id, b->tab_bits);
+}
+
+/* Where @id is, or the empty entry where it would go. */
+static struct trace_id *trace_find(const struct trace_build *b, u64 id)
+{
+	size_t mask = BIT(b->tab_bits) - 1, i = trace_home(b, id);
+
+	while (b->tab[i].used && b->tab[i].id != id)
+		i = (i + 1) & mask;
+	return &b->tab[i];
+}
+
+/* Room for one more live id (at most half the table used). */
+static int trace_tab_reserve(struct trace_build *b)
+{
+	struct trace_id *old = b->tab, *e;
+	size_t old_n = b->tab ? BIT(b->tab_bits) : 0, i;
+
+	if (b->tab && 2 * (b->tab_used + 1) <= BIT(b->tab_bits))
+		return 0;
+	b->tab = kvcalloc(old ? 2 * old_n : 1024, sizeof(*b->tab),
+			  GFP_KERNEL | __GFP_NOWARN);
+	if (!b->tab) {
+		b->tab = old;
+		return trace_bad(b, -ENOMEM, "out of memory at %u live blocks",
+				 b->tab_used);
+	}
+	b->tab_bits = old ? b->tab_bits + 1 : 10;
+	for (i = 0; i < old_n; i++) {
+		if (!old[i].used)
+			continue;
+		e = trace_find(b, old[i].id);
+		*e = old[i];
+	}
+	kvfree(old);
+	return 0;
+}
+
+/* Removal by backward shift keeps the probe chains unbroken. */
+static void trace_tab_remove(struct trace_build *b, struct trace_id *e)
+{
+	size_t mask = BIT(b->tab_bits) - 1, i = e - b->tab, j, home;
+
+	for (j = (i + 1) & mask; b->tab[j].used; j = (j + 1) & mask) {
+		home = trace_home(b, b->tab[j].id);
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			b->tab[i] = b->tab[j];
+			i = j;
+		}
+	}
+	b->tab[i].used = false;
+	b->tab_used--;
+}
+
+/* A decimal u64 ending at a space or the end of the line; advances *@s. */
+static bool trace_num(const char **s, const char *end, u64 *v)
+{
+	const char *p = *s;
+	u64 x = 0;
+
+	if (p == end || !isdigit(*p))
+		return false;
+	for (; p < end && isdigit(*p); p++)
+		if (check_mul_overflow(x, 10ULL, &x) ||
+		    check_add_overflow(x, (u64)(*p - '0'), &x))
+			return false;
+	if (p < end && *p != ' ')
+		return false;
+	*v = x;
+	*s = p;
+	return true;
+}
+
+/* One op line: "a ID SIZE ALIGN", "r ID SIZE [ALIGN]" or "f ID". */
+static int trace_op(struct trace_build *b, const char *s, const char *end)
+{
+	int n = 0, lo, hi, kind, err;
+	struct trace_id *e;
+	unsigned int shift;
+	u64 v[3], live;
+	u32 slot;
+	char k = *s++;
+
+	switch (k) {
+	case 'a':
+		kind = TK_ALLOC;
+		lo = 3;
+		hi = 3;
+		break;
+	case 'r':
+		kind = TK_RESIZE;
+		lo = 2;
+		hi = 3;
+		break;
+	case 'f':
+		kind = TK_FREE;
+		lo = 1;
+		hi = 1;
+		break;
+	default:
+		return trace_bad(b, -EINVAL, "unknown op '%c'", isprint(k) ? k : '?');
+	}
+	while (s < end && *s == ' ' && n < 3) {
+		s++;
+		if (!trace_num(&s, end, &v[n]))
+			return trace_bad(b, -EINVAL, "field %d is not a decimal u64", n + 1);
+		n++;
+	}
+	if (s != end)
+		return trace_bad(b, -EINVAL,
+				 "malformed line (fields are separated by single spaces)");
+	if (n < lo || n > hi)
+		return trace_bad(b, -EINVAL, "'%c' takes %d%s fields, not %d", k,
+				 lo, hi > lo ? " or 3" : "", n);
+	if (n == 3 && !is_power_of_2(v[2]))
+		return trace_bad(b, -EINVAL, "alignment %llu is not a power of two", v[2]);
+	shift = n == 3 ? ilog2(v[2]) : 0;
+	if (kind == TK_ALLOC || !b->tab) {
+		err = trace_tab_reserve(b);
+		if (err)
+			return err;
+	}
+	e = trace_find(b, v[0]);
+	if (kind == TK_ALLOC) {
+		if (e->used)
+			return trace_bad(b, -EINVAL, "'a' of id %llu, which is live", v[0]);
+		if (b->tab_used == TRACE_MAX_LIVE)
+			return trace_bad(b, -E2BIG, "more than %u blocks live", TRACE_MAX_LIVE);
+		if (check_add_overflow(b->live_bytes, v[1], &live))
+			return trace_bad(b, -E2BIG, "live bytes requested past U64_MAX");
+		slot = b->nr_free ? b->free_slots[b->nr_free - 1] : b->t->nr_slots;
+		err = trace_emit(b, kind, slot, shift, v[1]);
+		if (err)
+			return err;
+		if (b->nr_free)
+			b->nr_free--;
+		else
+			b->t->nr_slots++;
+		*e = (struct trace_id){ .id = v[0], .size = v[1], .slot = slot,
+					.shift = shift, .used = true };
+		b->tab_used++;
+	} else {
+		if (!e->used)
+			return trace_bad(b, -EINVAL, "'%c' of id %llu, which is not live", k, v[0]);
+		live = b->live_bytes - e->size;
+		if (kind == TK_RESIZE) {
+			if (check_add_overflow(live, v[1], &live))
+				return trace_bad(b, -E2BIG, "live bytes requested past U64_MAX");
+			if (n < 3)
+				shift = e->shift;
+			err = trace_emit(b, kind, e->slot, shift, v[1]);
+			if (err)
+				return err;
+			e->size = v[1];
+			e->shift = shift;
+		} else {
+			if (b->nr_free == b->free_cap) {
+				u32 cap = trace_next_cap(b->free_cap, TRACE_MAX_LIVE);
+				u32 *f = trace_grow(b->free_slots, b->nr_free, cap,
+						    sizeof(*f));
+
+				if (!f)
+					return trace_bad(b, -ENOMEM, "out of memory");
+				b->free_slots = f;
+				b->free_cap = cap;
+			}
+			err = trace_emit(b, kind, e->slot, 0, 0);
+			if (err)
+				return err;
+			b->free_slots[b->nr_free++] = e->slot;
+			trace_tab_remove(b, e);
+		}
+	}
+	b->live_bytes = live;
+	b->t->peak_bytes = max(b->t->peak_bytes, live);
+	return 0;
+}
+
+/* The line in b->line (b->len bytes of it looked at, without its newline). */
+static int trace_line(struct trace_build *b)
+{
+	static const char exe[] = "# exe ";
+	const char *s = b->line, *end = b->line + b->len, *base;
+
+	b->lineno++;
+	if (b->lineno == 1) {
+		if (b->overlong || b->len != strlen(trace_header) ||
+		    memcmp(s, trace_header, b->len))
+			return trace_bad(b, -EINVAL,
+					 "not a lalloc trace: the first line must be '%s'",
+					 trace_header);
+		return 0;
+	}
+	if (!b->len)
+		return 0;
+	if (*s == '#') {
+		/* The first "# exe PATH" names the trace, unless trace_name did. */
+		if (!b->named && !b->overlong && b->len > strlen(exe) &&
+		    !memcmp(s, exe, strlen(exe))) {
+			s += strlen(exe);
+			for (base = s; s < end; s++)
+				if (*s == '/')
+					base = s + 1;
+			if (base < end) {
+				trace_set_name(b->t, base, end - base);
+				b->named = true;
+			}
+		}
+		return 0;
+	}
+	if (b->overlong)
+		return trace_bad(b, -EINVAL, "line too long");
+	return trace_op(b, s, end);
+}
+
+static int trace_open(struct inode *inode, struct file *file)
+{
+	struct trace_build *b;
+	char *name;
+
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EINVAL;
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	b->t = kzalloc(sizeof(*b->t), GFP_KERNEL);
+	b->chunk = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!b->t || !b->chunk) {
+		kfree(b->chunk);
+		kfree(b->t);
+		kfree(b);
+		return -ENOMEM;
+	}
+	mutex_init(&b->lock);
+	/* A write through sysfs may end in a newline. */
+	kernel_param_lock(THIS_MODULE);
+	strscpy(b->line, trace_name, sizeof(b->line));
+	kernel_param_unlock(THIS_MODULE);
+	name = strim(b->line);
+	if (*name) {
+		trace_set_name(b->t, name, strlen(name));
+		b->named = true;
+	} else {
+		strscpy(b->t->name, "trace", sizeof(b->t->name));
+	}
+	file->private_data = b;
+	return 0;
+}
+
+static ssize_t trace_write(struct file *file, const char __user *buf,
+			   size_t count, loff_t *ppos)
+{
+	struct trace_build *b = file->private_data;
+	size_t done = 0, n, i;
+	ssize_t ret;
+	char c;
+
+	if (mutex_lock_interruptible(&b->lock))
+		return -EINTR;
+	while (!b->err && done < count) {
+		n = min_t(size_t, count - done, PAGE_SIZE);
+		if (copy_from_user(b->chunk, buf + done, n)) {
+			b->err = -EFAULT;
+			break;
+		}
+		for (i = 0; i < n && !b->err; i++) {
+			c = b->chunk[i];
+			if (c == '\n') {
+				trace_line(b);
+				b->len = 0;
+				b->overlong = false;
+			} else if (b->len < sizeof(b->line)) {
+				b->line[b->len++] = c;
+			} else {
+				b->overlong = true;
+			}
+		}
+		done += n;
+		cond_resched();
+	}
+	ret = b->err ? b->err : done;
+	if (!b->err)
+		*ppos += done;
+	mutex_unlock(&b->lock);
+	return ret;
+}
+
+/* The last close: the trace replaces the loaded one, or its error does. */
+static int trace_release(struct inode *inode, struct file *file)
+{
+	struct trace_build *b = file->private_data;
+	struct trace *old, *t = b->t;
+
+	/* A last line without its newline still counts. */
+	if (!b->err && (b->len || b->overlong))
+		trace_line(b);
+	if (!b->err && !b->lineno)
+		trace_bad(b, -EINVAL, "empty: not a lalloc trace");
+	kvfree(b->tab);
+	kvfree(b->free_slots);
+	kfree(b->chunk);
+	if (b->err) {
+		trace_destroy(t);
+		t = NULL;
+	}
+	mutex_lock(&bench_lock);
+	old = trace_loaded;
+	trace_loaded = t;
+	trace_err = b->err;
+	mutex_unlock(&bench_lock);
+	trace_destroy(old);
+	mutex_destroy(&b->lock);
+	kfree(b);
+	return 0;
+}
+
+static const struct file_operations trace_fops = {
+	.owner = THIS_MODULE,
+	.open = trace_open,
+	.write = trace_write,
+	.release = trace_release,
+};
+
+/* A block of the replay: its pointer, its layout, the size the trace asked. */
+struct trace_blk {
+	void *p;
+	struct lalloc_layout l;
+	u64 req;
+	bool live;
+};
+
+/* A trace's layout as a struct lalloc_layout; false if size_t cannot hold it. */
+static bool trace_layout(u64 size, unsigned int shift, struct lalloc_layout *l)
+{
+	if (shift >= BITS_PER_LONG)
+		return false;
+	l->size = size;
+	l->align = (size_t)1 << shift;
+	return l->size == size;
+}
+
+static void *trace_alloc(enum bench_alloc a, struct lalloc_layout l, gfp_t gfp)
+{
+	if (a == BA_LALLOC)
+		return lalloc_alloc(l, gfp);
+	if (l.size > KMALLOC_MAX_SIZE || l.align > KMALLOC_MAX_SIZE)
+		return NULL;
+	return kmalloc(kmalloc_size_for(l.size, l.align), gfp);
+}
+
+/*
+ * @b resized to @l (allocated if its "a" failed); false, @b as it was, on
+ * NULL. krealloc keeps a block where it is whenever its bucket fits the new
+ * size: an alignment raised by "r ID SIZE ALIGN" may then not be honoured
+ * (the bytes are never touched here; recorded traces have no such "r").
+ */
+static bool trace_resize(enum bench_alloc a, struct trace_blk *b,
+			 struct lalloc_layout l, gfp_t gfp)
+{
+	void *q;
+
+	if (a == BA_LALLOC)
+		q = b->p ? lalloc_realloc(b->p, b->l, l, gfp) : lalloc_alloc(l, gfp);
+	else if (l.size > KMALLOC_MAX_SIZE || l.align > KMALLOC_MAX_SIZE)
+		q = NULL;
+	else
+		q = krealloc(b->p, kmalloc_size_for(l.size, l.align), gfp);
+	if (!q)
+		return false;
+	b->p = q;
+	b->l = l;
+	return true;
+}
+
+static void trace_free_blk(enum bench_alloc a, struct trace_blk *b)
+{
+	if (a == BA_LALLOC) {
+		if (b->p)
+			lalloc_free(b->p, b->l);
+	} else {
+		kfree(b->p);
+	}
+	*b = (struct trace_blk){};
+}
+
+struct trace_res {
+	u64 peak_bytes, pages, fails;
+};
+
+/*
+ * One replay of @t, @blk (t->nr_slots of them, zeroed) the id -> pointer
+ * map allocated before the baseline is read. After every op the kernel's
+ * free pages are read: the peak of pages taken is the baseline less their
+ * low point. The blocks still live at the end are freed after that.
+ */
+static int trace_replay(const struct trace *t, enum bench_alloc a,
+			struct trace_blk *blk, struct trace_res *res)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
+	unsigned long before, low, now;
+	struct lalloc_layout l;
+	struct trace_blk *b;
+	u64 live = 0;
+	int err = 0;
+	u32 i, w;
+
+	*res = (struct trace_res){};
+	before = free_pages_now();
+	low = before;
+	for (i = 0; i < t->nr_ops && !err; i++) {
+		w = t->op[i];
+		b = &blk[FIELD_GET(TOP_SLOT, w)];
+		switch (FIELD_GET(TOP_KIND, w)) {
+		case TK_ALLOC:
+			b->live = true;
+			b->req = t->size[i];
+			live += b->req;	/* the parse checked the sums */
+			if (trace_layout(t->size[i], FIELD_GET(TOP_SHIFT, w), &l))
+				b->p = trace_alloc(a, l, gfp);
+			if (b->p)
+				b->l = l;
+			else
+				res->fails++;
+			break;
+		case TK_RESIZE:
+			live = live - b->req + t->size[i];
+			b->req = t->size[i];
+			if (!trace_layout(t->size[i], FIELD_GET(TOP_SHIFT, w), &l) ||
+			    !trace_resize(a, b, l, gfp))
+				res->fails++;
+			break;
+		default:
+			live -= b->req;
+			trace_free_blk(a, b);
+			break;
+		}
+		res->peak_bytes = max(res->peak_bytes, live);
+		now = free_pages_now();
+		low = min(low, now);
+		if (!(i % 1024))
+			err = bench_pause();
+	}
+	res->pages = before > low ? before - low : 0;
+	for (i = 0; i < t->nr_slots; i++) {
+		if (blk[i].live)
+			trace_free_blk(a, &blk[i]);
+		if (!(i % 1024))
+			cond_resched();
+	}
+	return err;
+}
+
+static int bench_trace(struct out *o, unsigned int sc)
+{
+	static const enum bench_alloc order[] = { BA_LALLOC, BA_KMALLOC };
+	const struct trace *t = trace_loaded;	/* bench_lock held */
+	struct trace_blk *blk;
+	struct trace_res res;
+	unsigned int i;
+	int err = 0;
+
+	if (trace_err)
+		return trace_err;
+	if (!t) {
+		out_printf(o, "# trace: none loaded (write one to lalloc_bench/trace)\n");
+		return 0;
+	}
+	out_printf(o,
+		   "# trace %s: %u ops (a %llu, r %llu, f %llu), peak live %llu bytes in %u blocks\n",
+		   t->name, t->nr_ops, t->nr[TK_ALLOC], t->nr[TK_RESIZE],
+		   t->nr[TK_FREE], t->peak_bytes, t->nr_slots);
+	if (IS_ENABLED(CONFIG_KASAN))
+		out_printf(o, "# trace: KASAN: %s\n",
+			   "pages_held_peak approximate (its quarantine frees slabs at its own times)");
+	/* The map is allocated before either baseline: it is not counted. */
+	blk = kvcalloc(max(t->nr_slots, 1U), sizeof(*blk), GFP_KERNEL);
+	if (!blk)
+		return -ENOMEM;
+	/* lalloc first, as in bench_memory (KASAN's quarantine). */
+	for (i = 0; i < ARRAY_SIZE(order) && !err; i++) {
+		err = trace_replay(t, order[i], blk, &res);
+		if (err)
+			break;
+		if (res.fails)
+			out_printf(o, "# trace %s %s: %llu allocations failed\n",
+				   t->name, ba_names[order[i]], res.fails);
+		result(o, "trace", t->name, ba_names[order[i]],
+		       "bytes_requested_peak", res.peak_bytes);
+		result(o, "trace", t->name, ba_names[order[i]],
+		       "pages_held_peak", res.pages);
+		result(o, "trace", t->name, ba_names[order[i]],
+		       "permille_of_requested", res.peak_bytes ?
+		       div64_u64(res.pages * PAGE_SIZE * 1000, res.peak_bytes) : 0);
+		err = bench_pause();
+	}
+	kvfree(blk);
+	return err;
+}
+
 /* --- the run ---------------------------------------------------------- */
 
 static const struct {
@@ -939,9 +1624,8 @@ static const struct {
 	{ "chain", bench_chain },
 	{ "xcpu", bench_xcpu },
 	{ "memory", bench_memory },
+	{ "trace", bench_trace },
 };
-
-static DEFINE_MUTEX(bench_lock);		/* one run at a time */
 
 static void print_header(struct out *o, const char *pat, unsigned int sc)
 {
@@ -1082,6 +1766,8 @@ static int __init lalloc_bench_init(void)
 	if (IS_ERR(bench_dir))
 		return PTR_ERR(bench_dir);
 	f = debugfs_create_file("results", 0400, bench_dir, NULL, &results_fops);
+	if (!IS_ERR(f))
+		f = debugfs_create_file("trace", 0200, bench_dir, NULL, &trace_fops);
 	if (IS_ERR(f)) {
 		debugfs_remove_recursive(bench_dir);
 		return PTR_ERR(f);
@@ -1092,11 +1778,12 @@ static int __init lalloc_bench_init(void)
 static void __exit lalloc_bench_exit(void)
 {
 	debugfs_remove_recursive(bench_dir);
+	trace_destroy(trace_loaded);
 }
 
 module_init(lalloc_bench_init);
 module_exit(lalloc_bench_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("lalloc benchmark against kmalloc and kmem_cache: pairs, bulk, resize chains, cross-CPU frees, memory held");
+MODULE_DESCRIPTION("lalloc benchmark against kmalloc and kmem_cache: pairs, bulk, resize chains, cross-CPU frees, memory held, real programs' traces");
 MODULE_VERSION(LALLOC_VERSION);
