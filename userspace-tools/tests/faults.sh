@@ -13,7 +13,8 @@
 #                       injected nothing yet)
 #   faults_report       the same, and one "SOURCE: N failures injected" line
 #                       each
-#   faults_off          disarm (also done on exit by faults_on's trap)
+#   faults_off          disarm, every knob back as it was (also done on
+#                       exit by faults_on's trap)
 faults_dir=/sys/kernel/debug
 faults_attrs="lalloc/fail_alloc failslab fail_page_alloc"
 faults_times=100000000
@@ -24,15 +25,33 @@ faults_set() { # faults_set ATTR KNOB VALUE: where the knob exists
 	fi
 }
 
+# The knobs faults_on changes, as the kernel had them: faults_off puts them
+# back, so a later test in the same boot (lalloc-init-faults-test's
+# fail-nth) finds failslab and fail_page_alloc as the kernel left them, not
+# confined to an earlier load's .text.
+faults_knobs="probability interval times verbose task-filter require-start require-end reject-start reject-end stacktrace-depth ignore-gfp-wait min-order"
+faults_saved=
+
+faults_save() {
+	local a k
+	[ -z "$faults_saved" ] || return 0
+	for a in $faults_attrs; do
+		for k in $faults_knobs; do
+			[ -e "$faults_dir/$a/$k" ] || continue
+			faults_saved="$faults_saved$a $k $(cat "$faults_dir/$a/$k")
+"
+		done
+	done
+}
+
 faults_off() {
+	local a k v
+	# Disarmed first, so nothing fails while the filters are put back.
 	for a in $faults_attrs; do
 		faults_set "$a" probability 0
-		faults_set "$a" times 1
-		faults_set "$a" task-filter N
-		faults_set "$a" require-start 0
-		faults_set "$a" require-end 0
-		faults_set "$a" reject-start 0
-		faults_set "$a" reject-end 0
+	done
+	printf '%s' "$faults_saved" | while read -r a k v; do
+		faults_set "$a" "$k" "$v"
 	done
 }
 
@@ -53,6 +72,7 @@ faults_on() {
 	va=$(awk '$3 == "alloc_vmap_area" { print $1; exit }' /proc/kallsyms)
 	[ -n "$va" ] || { echo "FAIL: no alloc_vmap_area in /proc/kallsyms"; exit 1; }
 	va_end=$(awk -v s="$va" '($2 == "t" || $2 == "T") && $1 > s { if (m == "" || $1 < m) m = $1 } END { print m }' /proc/kallsyms)
+	faults_save
 	trap 'rc=$?; faults_off; exit $rc' EXIT
 	for a in $faults_attrs; do
 		faults_set "$a" verbose 0
