@@ -32,16 +32,19 @@ faults_set() { # faults_set ATTR KNOB VALUE: where the knob exists
 faults_knobs="probability interval times verbose task-filter require-start require-end reject-start reject-end stacktrace-depth ignore-gfp-wait min-order"
 faults_saved=
 
-faults_save() {
+# faults_knob_values: "ATTR KNOB VALUE", a line per knob of faults_knobs
+# that exists.
+faults_knob_values() {
 	local a k
-	[ -z "$faults_saved" ] || return 0
 	for a in $faults_attrs; do
 		for k in $faults_knobs; do
-			[ -e "$faults_dir/$a/$k" ] || continue
-			faults_saved="$faults_saved$a $k $(cat "$faults_dir/$a/$k")
-"
+			[ ! -e "$faults_dir/$a/$k" ] || echo "$a $k $(cat "$faults_dir/$a/$k")"
 		done
 	done
+}
+
+faults_save() {
+	[ -n "$faults_saved" ] || faults_saved=$(faults_knob_values)
 }
 
 faults_off() {
@@ -50,7 +53,8 @@ faults_off() {
 	for a in $faults_attrs; do
 		faults_set "$a" probability 0
 	done
-	printf '%s' "$faults_saved" | while read -r a k v; do
+	printf '%s\n' "$faults_saved" | while read -r a k v; do
+		[ -n "$a" ] || continue
 		faults_set "$a" "$k" "$v"
 	done
 }

@@ -18,16 +18,7 @@ requested0=$(stat_of requested_bytes)
 device0=$(stat_of device_bytes)
 # The knobs as the kernel had them: faults_off must put them all back (a
 # later test in the boot uses failslab through fail-nth).
-knobs() {
-	for a in failslab fail_page_alloc; do
-		for k in probability require-start require-end reject-start \
-			reject-end ignore-gfp-wait task-filter; do
-			[ ! -e "/sys/kernel/debug/$a/$k" ] ||
-				echo "$a/$k $(cat "/sys/kernel/debug/$a/$k")"
-		done
-	done
-}
-knobs0=$(knobs)
+knobs0=$(faults_knob_values)
 
 faults_on 10
 # Rounds of 10 s with a seed each, for 20 s and on until every source has
@@ -55,7 +46,7 @@ done
 faults_report
 faults_off
 trap - EXIT
-[ "$(knobs)" = "$knobs0" ] || { echo "FAIL: fault injection knobs not put back:"; knobs; exit 1; }
+[ "$(faults_knob_values)" = "$knobs0" ] || { echo "FAIL: fault injection knobs not put back:"; faults_knob_values; exit 1; }
 [ "$faults_total" -gt 100 ] || { echo "FAIL: only $faults_total failures injected in $round rounds"; exit 1; }
 [ -z "$faults_none" ] || { echo "FAIL: no failure injected by$faults_none in $round rounds"; exit 1; }
 echo "$faults_total failures injected and survived in $round rounds of 10 s"
