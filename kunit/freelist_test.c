@@ -95,7 +95,7 @@ static void forge_and_allocate(struct kunit *test, enum forgery forgery)
 	head = freelist_head(f.s, f.slab);
 	KUNIT_ASSERT_NOT_NULL(test, head);
 
-	*(unsigned long *)head = link;		/* the stray write */
+	LALLOC_TEST_STRAY(*(unsigned long *)head = link);	/* the stray write */
 	lalloc_global_stats_read(&before);
 	got = lalloc_alloc(fl_layout, GFP_KERNEL);
 	lalloc_global_stats_read(&after);
@@ -160,7 +160,7 @@ static void freelist_links_encoded(struct kunit *test)
 	fresh_slab(test, &f);
 	spin_lock_irqsave(&f.s->lock, flags);
 	head = f.slab->freelist;
-	raw = *(unsigned long *)head;
+	LALLOC_TEST_STRAY(raw = *(unsigned long *)head);
 	next = lalloc_freeptr_get(f.s, f.slab, head);
 	spin_unlock_irqrestore(&f.s->lock, flags);
 	KUNIT_ASSERT_NOT_NULL(test, next);

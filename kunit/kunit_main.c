@@ -12,7 +12,8 @@ kunit_test_suites(&lalloc_layout_suite, &lalloc_alloc_suite,
 		  &lalloc_concurrency_suite, &lalloc_shrinker_suite,
 		  &lalloc_stats_suite, &lalloc_large_suite,
 		  &lalloc_large_context_suite, &lalloc_hotplug_suite,
-		  &lalloc_freelist_suite, &lalloc_debug_suite);
+		  &lalloc_freelist_suite, &lalloc_debug_suite,
+		  &lalloc_kmemleak_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for lalloc");

@@ -4,6 +4,7 @@
 #define _LALLOC_TEST_H
 
 #include <kunit/test.h>
+#include <linux/kasan.h>
 #include <linux/lalloc.h>
 
 #include "../module/internal.h"
@@ -20,6 +21,18 @@ extern struct kunit_suite lalloc_large_context_suite;
 extern struct kunit_suite lalloc_hotplug_suite;
 extern struct kunit_suite lalloc_freelist_suite;
 extern struct kunit_suite lalloc_debug_suite;
+extern struct kunit_suite lalloc_kmemleak_suite;
+
+/*
+ * A deliberate access to bytes lalloc has not handed out (a free slot, a
+ * red zone), for the tests of lalloc's own checks: KASAN sees lalloc's
+ * objects (module/sanitizers.c) and would report it first.
+ */
+#define LALLOC_TEST_STRAY(access) do {		\
+	kasan_disable_current();		\
+	access;					\
+	kasan_enable_current();			\
+} while (0)
 
 /*
  * Run fn(arg, index) in a kthread bound to each online CPU (index 0..N-1),

@@ -30,6 +30,7 @@
  * the static branch latency_stats already pays for.
  */
 #include <linux/debugfs.h>
+#include <linux/kasan.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/ratelimit.h>
@@ -148,6 +149,9 @@ static void finding_of(struct finding *f, const char *check, unsigned int index,
 /* Keep a slot out of service for good. Under the cache lock. */
 static void quarantine(struct lalloc_slab *slab, struct lalloc_debug_obj *o)
 {
+	/* Never freed, never reachable again: not a leak for kmemleak. */
+	if (o->state == LALLOC_OBJ_LIVE)
+		lalloc_san_obj_forget(slab->base + (o - slab->dbg) * slab->cache->slot_size);
 	o->state = LALLOC_OBJ_QUARANTINED;
 	lalloc_slab_pin(slab);
 }
@@ -157,10 +161,21 @@ static unsigned int slot_index(const struct lalloc_slab *slab, const void *p)
 	return (p - slab->base) / slab->cache->slot_size;
 }
 
-/* Bytes [from, slot end) hold @byte. */
+/*
+ * Bytes [from, slot end) hold @byte. They are red zone or free to KASAN,
+ * and memchr_inv() is instrumented: its reads are lalloc's own, unreported,
+ * as SLUB's metadata_access_enable() does.
+ */
 static bool bytes_are(const void *slot, size_t from, size_t slot_size, u8 byte)
 {
-	return from >= slot_size || !memchr_inv(slot + from, byte, slot_size - from);
+	bool same;
+
+	if (from >= slot_size)
+		return true;
+	kasan_disable_current();
+	same = !memchr_inv(slot + from, byte, slot_size - from);
+	kasan_enable_current();
+	return same;
 }
 
 /**
@@ -354,6 +369,7 @@ void *lalloc_debug_alloc(struct lalloc_cache *s, size_t size, gfp_t gfp, u32 *or
 		memset(obj + size, REDZONE_BYTE, s->slot_size - size);
 	if (want_init_on_alloc(gfp))	/* __GFP_ZERO too */
 		memset(obj, 0, lalloc_debug_usable(slab, obj));
+	lalloc_san_obj_alloc(obj, size, s->slot_size, gfp);
 	lalloc_stat_inc(s, slow_allocs);
 	lalloc_stat_add(s, requested_bytes, size);
 	if (origin)
@@ -502,6 +518,7 @@ bool lalloc_debug_free(struct lalloc_cache *s, void *p, struct lalloc_layout l)
 			memset(p, POISON_BYTE, s->slot_size);
 		else if (want_init_on_free())
 			memset(p, 0, s->slot_size);
+		lalloc_san_obj_free(p, s->slot_size);
 		lalloc_slab_put(s, slab, p, &to_free);
 	}
 	spin_unlock_irqrestore(&owner->lock, flags);

@@ -84,9 +84,12 @@ static noinline void *alloc_unusual(struct lalloc_layout l, gfp_t gfp,
 /* Take the top of this CPU's stack. Under its local lock. */
 static __always_inline void *cpu_pop(struct lalloc_cpu_cache *c, size_t size)
 {
+	void *obj = c->objs[--c->count];
+
 	c->stat.fast_allocs++;
 	c->stat.requested_bytes += size;
-	return c->objs[--c->count];
+	lalloc_cpu_forget(c, c->count, 1);
+	return obj;
 }
 
 /* The per-CPU stack was empty: refill it from slabs, or make a new slab. */
@@ -172,6 +175,7 @@ static __always_inline void *alloc_inline(struct lalloc_layout l, gfp_t gfp,
 	/* __GFP_ZERO, or init_on_alloc: the whole slot, not just l.size. */
 	if (lalloc_init_on_alloc(gfp))
 		memset(obj, 0, s->slot_size);
+	lalloc_san_obj_alloc(obj, l.size, s->slot_size, gfp);
 	return obj;
 }
 
@@ -380,6 +384,7 @@ static __always_inline void free_inline(void *p, struct lalloc_layout l)
 		return;
 	}
 	s = slab->cache;
+	lalloc_san_obj_free(p, s->slot_size);
 	if (lalloc_init_on_free()) {
 		free_zeroed(s, p, l.size);
 		return;

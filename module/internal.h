@@ -13,6 +13,7 @@
  *   large.c         blocks past the slab classes: exact pages, vmalloc
  *   resize.c        grow/shrink/realloc and usable size
  *   shrinker.c      giving empty slabs back under memory pressure
+ *   sanitizers.c    what KASAN and kmemleak know of each object
  */
 #ifndef _LALLOC_INTERNAL_H
 #define _LALLOC_INTERNAL_H
@@ -281,6 +282,31 @@ size_t lalloc_debug_usable(const struct lalloc_slab *slab, const void *p);
 int lalloc_debug_set_flags(struct lalloc_cache *s, unsigned int flags);
 unsigned long lalloc_debug_validate(struct lalloc_cache *s);
 
+/*
+ * sanitizers.c: KASAN's shadow and kmemleak's records of each object, on
+ * kernels with either; nothing elsewhere.
+ */
+#if IS_ENABLED(CONFIG_KASAN_GENERIC) || IS_ENABLED(CONFIG_DEBUG_KMEMLEAK)
+void lalloc_san_slab_new(struct lalloc_slab *slab);
+void lalloc_san_obj_alloc(void *obj, size_t size, size_t slot_size, gfp_t gfp);
+void lalloc_san_obj_free(void *obj, size_t slot_size);
+void lalloc_san_obj_forget(void *obj);
+void lalloc_san_obj_resize(void *obj, size_t size, size_t slot_size);
+void lalloc_san_pages_alloc(void *p, size_t size, gfp_t gfp, bool registered);
+void lalloc_san_usable(const void *p, size_t usable);
+#else
+static inline void lalloc_san_slab_new(struct lalloc_slab *slab) { }
+static inline void lalloc_san_obj_alloc(void *obj, size_t size,
+					size_t slot_size, gfp_t gfp) { }
+static inline void lalloc_san_obj_free(void *obj, size_t slot_size) { }
+static inline void lalloc_san_obj_forget(void *obj) { }
+static inline void lalloc_san_obj_resize(void *obj, size_t size,
+					 size_t slot_size) { }
+static inline void lalloc_san_pages_alloc(void *p, size_t size, gfp_t gfp,
+					  bool registered) { }
+static inline void lalloc_san_usable(const void *p, size_t usable) { }
+#endif
+
 /* latency.c */
 #define LALLOC_LATENCY_BUCKETS	32
 /* Bucket k counts calls that took [2^k, 2^(k+1)) ns; the last one, more. */
@@ -382,6 +408,18 @@ static __always_inline struct lalloc_slab *lalloc_slab_of(const void *obj)
 static inline u64 lalloc_permille(u64 num, u64 den)
 {
 	return den ? div64_u64(num * 1000, den) : 0;
+}
+
+/*
+ * kmemleak scans the per-CPU stacks: an entry left above the top would be
+ * a stale reference to an object handed out since and hide its leak. Only
+ * kernels with kmemleak clear them.
+ */
+static __always_inline void lalloc_cpu_forget(struct lalloc_cpu_cache *c,
+					      unsigned int from, unsigned int n)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		memset(&c->objs[from], 0, n * sizeof(c->objs[0]));
 }
 
 #define lalloc_stat_inc(s, field)	this_cpu_inc((s)->cpu->stat.field)

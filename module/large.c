@@ -85,8 +85,7 @@ static void *pages_alloc(struct lalloc_layout l, gfp_t gfp)
 		free_page_range(page, npages, 1UL << order);
 	}
 	p = page_address(page);
-	/* Scanned for pointers, never reported: see slab_create(). */
-	kmemleak_alloc(p, npages << PAGE_SHIFT, 0, gfp & ~(__GFP_ZERO | __GFP_ACCOUNT));
+	lalloc_san_pages_alloc(p, l.size, gfp & ~(__GFP_ZERO | __GFP_ACCOUNT), false);
 	lalloc_gstat_inc(large_allocs);
 	lalloc_gstat_inc(page_allocs[order]);
 	lalloc_gstat_add(large_pages, npages);
@@ -180,8 +179,8 @@ void *lalloc_vmalloc_alloc(struct lalloc_layout l, gfp_t gfp)
 		goto free_pages;
 	}
 	set_page_private(b->pages[0], (unsigned long)b);
-	/* kmemleak does not scan vmap()ed pages: scanned, never reported. */
-	kmemleak_alloc(p, nr << PAGE_SHIFT, 0, meta_gfp);
+	/* kmemleak does not see vmap()ed pages: registered, reported if leaked. */
+	kmemleak_alloc(p, nr << PAGE_SHIFT, 1, meta_gfp);
 	lalloc_gstat_inc(vmalloc_allocs);
 	lalloc_gstat_add(vmalloc_bytes, nr << PAGE_SHIFT);
 	lalloc_account_pages(nr);
@@ -280,7 +279,7 @@ void *lalloc_vmalloc_remap(void *p, struct lalloc_layout old,
 	b->pages = pages;
 	b->nr_pages = nr;
 	b->size = new.size;
-	kmemleak_alloc(q, nr << PAGE_SHIFT, 0, meta_gfp);
+	kmemleak_alloc(q, nr << PAGE_SHIFT, 1, meta_gfp);
 	lalloc_gstat_add(vmalloc_bytes, ((s64)nr - (s64)old_nr) << PAGE_SHIFT);
 	lalloc_account_pages((long)nr - (long)old_nr);
 	lalloc_gstat_add(vmalloc_requested_bytes, (s64)new.size - (s64)old.size);
@@ -446,10 +445,7 @@ bool lalloc_large_shrink_in_place(void *p, struct lalloc_layout old,
 	if (!IS_ALIGNED((unsigned long)p, new.align))
 		return false;
 	if (new_pages < old_pages) {
-		/* kmemleak tracks the block by its start: re-register it shorter. */
-		kmemleak_free(p);
 		free_page_range(virt_to_page(p), new_pages, old_pages);
-		kmemleak_alloc(p, new_pages << PAGE_SHIFT, 0, GFP_ATOMIC);
 		lalloc_gstat_add(large_pages, -(s64)(old_pages - new_pages));
 		lalloc_account_pages(-(long)(old_pages - new_pages));
 	}

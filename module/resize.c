@@ -30,15 +30,23 @@
  */
 size_t lalloc_usable_size(const void *p, struct lalloc_layout l)
 {
+	size_t usable;
+
 	switch (lalloc_kind_of(l)) {
 	case LALLOC_KIND_SLAB: {
 		const struct lalloc_slab *slab = lalloc_slab_of(p);
 
 		if (unlikely(slab->dbg))
-			return lalloc_debug_usable(slab, p);
-		return slab->cache->slot_size;
+			usable = lalloc_debug_usable(slab, p);
+		else
+			usable = slab->cache->slot_size;
+		/* The caller may use it all now: KASAN and kmemleak agree. */
+		lalloc_san_usable(p, usable);
+		return usable;
 	}
 	case LALLOC_KIND_PAGES:
+		lalloc_san_usable(p, PAGE_ALIGN(l.size));
+		return PAGE_ALIGN(l.size);
 	case LALLOC_KIND_VMALLOC:
 		return PAGE_ALIGN(l.size);
 	default:
@@ -83,7 +91,7 @@ static bool resize_in_place(void *p, struct lalloc_layout old,
 
 static void *commit_in_place(void *p, struct lalloc_layout old,
 			     struct lalloc_layout new, unsigned int kind,
-			     enum resize_dir dir, bool zero_tail)
+			     enum resize_dir dir, bool zero_tail, gfp_t gfp)
 {
 	struct lalloc_cache *s;
 	s64 delta = (s64)new.size - (s64)old.size;
@@ -91,6 +99,7 @@ static void *commit_in_place(void *p, struct lalloc_layout old,
 	switch (kind) {
 	case LALLOC_KIND_SLAB:
 		s = lalloc_slab_of(p)->cache;
+		lalloc_san_obj_resize(p, new.size, s->slot_size);
 		lalloc_stat_add(s, requested_bytes, delta);
 		if (dir == RESIZE_GROW)
 			lalloc_stat_inc(s, grow_in_place);
@@ -99,6 +108,7 @@ static void *commit_in_place(void *p, struct lalloc_layout old,
 		break;
 	case LALLOC_KIND_PAGES:
 		lalloc_large_shrink_in_place(p, old, new);
+		lalloc_san_pages_alloc(p, new.size, gfp, true);
 		break;
 	case LALLOC_KIND_VMALLOC:
 		lalloc_gstat_add(vmalloc_requested_bytes, delta);
@@ -218,7 +228,7 @@ void *lalloc_resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
 	if (old_kind == new_kind &&
 	    resize_in_place(p, old, new, old_kind, dir, &prefer_move) &&
 	    !prefer_move)
-		return commit_in_place(p, old, new, old_kind, dir, zero_tail);
+		return commit_in_place(p, old, new, old_kind, dir, zero_tail, gfp);
 
 	/* vmalloc to vmalloc: the same pages, mapped again, nothing copied. */
 	if (old_kind == LALLOC_KIND_VMALLOC && new_kind == LALLOC_KIND_VMALLOC) {
@@ -236,7 +246,7 @@ void *lalloc_resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
 	if (!q) {
 		/* A shrink that wanted a smaller class may still stay put. */
 		if (prefer_move)
-			return commit_in_place(p, old, new, old_kind, dir, false);
+			return commit_in_place(p, old, new, old_kind, dir, false, gfp);
 		return NULL;
 	}
 	copy_chunked(q, p, min(old.size, new.size), gfp);

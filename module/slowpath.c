@@ -270,13 +270,8 @@ static struct lalloc_slab *slab_create(struct lalloc_cache *s, gfp_t gfp)
 	for (i = 0; i < (1U << order); i++)
 		set_page_private(page + i, (unsigned long)slab);
 
-	/*
-	 * kmemleak does not see pages from the page allocator: register the
-	 * slab as one block that is scanned for pointers but never reported,
-	 * so whatever lalloc objects point to is not taken for a leak.
-	 */
-	kmemleak_alloc(slab->base, PAGE_SIZE << order, 0,
-		       gfp & ~LALLOC_META_GFP_DROP);
+	/* KASAN: every slot red zone until it is handed out (sanitizers.c). */
+	lalloc_san_slab_new(slab);
 
 	lalloc_stat_inc(s, slabs_allocated);
 	lalloc_gstat_inc(page_allocs[order]);
@@ -289,7 +284,6 @@ static void slab_destroy(struct lalloc_cache *s, struct lalloc_slab *slab)
 	struct page *page = virt_to_page(slab->base);
 	unsigned int i;
 
-	kmemleak_free(slab->base);
 	lalloc_debug_slab_exit(slab);
 	/* Only module exit gives back a pinned slab. */
 	if (slab->pinned)
@@ -378,6 +372,7 @@ void lalloc_flush(struct lalloc_cache *s, struct lalloc_cpu_cache *c,
 
 	c->count -= n;
 	memmove(c->objs, c->objs + n, c->count * sizeof(c->objs[0]));
+	lalloc_cpu_forget(c, c->count, n);
 }
 
 /**

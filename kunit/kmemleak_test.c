@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmemleak sees each lalloc object (module/sanitizers.c): a leaked object
+ * or page block is reported, a referenced one is not, and what a free slot
+ * still holds never hides another block's leak.
+ *
+ * The blocks are made by a kthread that then exits, so no stale copy of
+ * their addresses is left on a stack kmemleak scans (the debug kernel's
+ * stacks are page-allocator pages, freed with the thread); the test keeps
+ * them only masked. kmemleak is driven through its debugfs file: objects
+ * younger than its minimum age (5 s) are never reported, and an object is
+ * reported on the second scan that finds it unreferenced.
+ */
+#include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/kthread.h>
+#include <linux/completion.h>
+#include <linux/slab.h>
+#include <linux/umh.h>
+#include <linux/sizes.h>
+#include <linux/vmalloc.h>
+
+#include "lalloc_test.h"
+
+#define KMEMLEAK_FILE	"/sys/kernel/debug/kmemleak"
+#define REPORT_COPY	"/tmp/lalloc-kunit-kmemleak"
+#define KMEMLEAK_MIN_AGE_MS	5000
+#define REPORT_MAX	SZ_1M
+#define MASK		0xa5a5a5a5a5a5a5a5UL
+
+static const struct lalloc_layout obj_layout = { 64, 8 };
+static const struct lalloc_layout pages_layout = { 40000, 8 };
+
+/*
+ * kmemleak is conservative: a stale copy of an address anywhere it scans
+ * (a live block's uninitialised bytes) keeps that block from being
+ * reported. So each kind of leak is made several times and must be seen
+ * at least once; before lalloc registered objects, none ever was.
+ */
+#define NR_LEAKS	4
+
+/* What the kthread made; addresses masked unless meant to be seen. */
+static struct leak_set {
+	unsigned long obj[NR_LEAKS];	/* lalloc objects nothing points to */
+	unsigned long pages[NR_LEAKS];	/* lalloc page blocks, the same */
+	unsigned long target[NR_LEAKS];	/* kmalloc blocks named only by a freed slot */
+	void *kept_obj;			/* referenced from here: not a leak */
+	void *kept_target;		/* referenced only by @kept_obj */
+	int err;
+	struct completion made;
+} leaks;
+
+static void free_leaks(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_LEAKS; i++) {
+		if (leaks.obj[i])
+			lalloc_free((void *)(leaks.obj[i] ^ MASK), obj_layout);
+		if (leaks.pages[i])
+			lalloc_free((void *)(leaks.pages[i] ^ MASK), pages_layout);
+		if (leaks.target[i])
+			kfree((void *)(leaks.target[i] ^ MASK));
+	}
+	lalloc_free(leaks.kept_obj, obj_layout);
+	kfree(leaks.kept_target);
+}
+
+static int make_one(unsigned int i)
+{
+	void *obj, *pages, *slot, *target;
+
+	/*
+	 * Zeroed: a leak's stale contents (recycled pages of earlier slabs and
+	 * blocks) may hold addresses of the other leaks, which kmemleak then
+	 * rightly counts as references. Seen: 0 of 4 page blocks reported.
+	 */
+	obj = lalloc_alloc_zeroed(obj_layout, GFP_KERNEL);
+	pages = lalloc_alloc_zeroed(pages_layout, GFP_KERNEL);
+	slot = lalloc_alloc_zeroed(obj_layout, GFP_KERNEL);
+	target = kzalloc(128, GFP_KERNEL);
+	if (obj)
+		leaks.obj[i] = (unsigned long)obj ^ MASK;
+	if (pages)
+		leaks.pages[i] = (unsigned long)pages ^ MASK;
+	if (target)
+		leaks.target[i] = (unsigned long)target ^ MASK;
+	if (!obj || !pages || !slot || !target) {
+		lalloc_free(slot, obj_layout);
+		return -ENOMEM;
+	}
+	/* Past the first word, where a free slot may keep its link. */
+	((void **)slot)[1] = target;
+	lalloc_free(slot, obj_layout);
+	return 0;
+}
+
+static int make_leaks(void *unused)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_LEAKS && !leaks.err; i++)
+		leaks.err = make_one(i);
+	leaks.kept_obj = lalloc_alloc_zeroed(obj_layout, GFP_KERNEL);
+	leaks.kept_target = kzalloc(128, GFP_KERNEL);
+	if (!leaks.kept_obj || !leaks.kept_target)
+		leaks.err = -ENOMEM;
+	else
+		((void **)leaks.kept_obj)[1] = leaks.kept_target;
+	complete(&leaks.made);
+	/* Exit only when stopped: kthread_stop() then waits for the exit. */
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
+	return 0;
+}
+
+/*
+ * Two scans, then kmemleak's report copied to @REPORT_COPY. kmemleak's
+ * debugfs file has no write_iter or read_iter, so the kernel cannot use it
+ * directly: a shell does, as an administrator would.
+ */
+static int kmemleak_scan_twice(void)
+{
+	static char *argv[] = { "/bin/sh", "-c",
+		"echo scan > " KMEMLEAK_FILE " && echo scan > " KMEMLEAK_FILE
+		" && cat " KMEMLEAK_FILE " > " REPORT_COPY, NULL };
+	static char *envp[] = { "PATH=/bin:/sbin:/usr/bin", NULL };
+
+	return call_usermodehelper(argv[0], argv, envp, UMH_WAIT_PROC);
+}
+
+/* The copy of kmemleak's report, NUL-terminated; vfree() it. */
+static char *kmemleak_report(void)
+{
+	struct file *f = filp_open(REPORT_COPY, O_RDONLY, 0);
+	char *buf = vzalloc(REPORT_MAX);
+	loff_t pos = 0;
+	size_t len = 0;
+	ssize_t n;
+
+	if (IS_ERR(f)) {
+		vfree(buf);
+		return NULL;
+	}
+	while (buf && len < REPORT_MAX - 1) {
+		n = kernel_read(f, buf + len, REPORT_MAX - 1 - len, &pos);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	filp_close(f, NULL);
+	return buf;
+}
+
+static bool reported(const char *report, unsigned long addr)
+{
+	char line[48];
+
+	snprintf(line, sizeof(line), "unreferenced object 0x%08lx ", addr);
+	return strstr(report, line);
+}
+
+static unsigned int nr_reported(const char *report, const unsigned long *masked)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < NR_LEAKS; i++)
+		n += reported(report, masked[i] ^ MASK);
+	return n;
+}
+
+static void kmemleak_sees_lalloc_objects(struct kunit *test)
+{
+	unsigned int objs, pages, targets;
+	struct task_struct *t;
+	struct file *f;
+	char *report;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		kunit_skip(test, "no kmemleak in this kernel");
+	f = filp_open(KMEMLEAK_FILE, O_RDONLY, 0);
+	if (IS_ERR(f))
+		kunit_skip(test, "no " KMEMLEAK_FILE);
+	filp_close(f, NULL);
+
+	memset(&leaks, 0, sizeof(leaks));
+	init_completion(&leaks.made);
+	t = kthread_run(make_leaks, NULL, "lalloc-leaks");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&leaks.made);
+	/* Its exit gives its stack back to the page allocator. */
+	kthread_stop(t);
+	if (leaks.err) {
+		free_leaks();
+		KUNIT_FAIL(test, "could not make the blocks: %d", leaks.err);
+		return;
+	}
+	msleep(KMEMLEAK_MIN_AGE_MS + 500);
+
+	KUNIT_EXPECT_EQ(test, kmemleak_scan_twice(), 0);
+	report = kmemleak_report();
+	if (report) {
+		objs = nr_reported(report, leaks.obj);
+		pages = nr_reported(report, leaks.pages);
+		targets = nr_reported(report, leaks.target);
+		kunit_info(test, "reported: %u/%u objects, %u/%u page blocks, %u/%u blocks named by free slots\n",
+			   objs, NR_LEAKS, pages, NR_LEAKS, targets, NR_LEAKS);
+		KUNIT_EXPECT_GT_MSG(test, objs, 0, "a leaked lalloc object is not reported");
+		KUNIT_EXPECT_GT_MSG(test, pages, 0, "a leaked lalloc page block is not reported");
+		KUNIT_EXPECT_GT_MSG(test, targets, 0, "a free slot's stale pointer hides a leak");
+		KUNIT_EXPECT_FALSE_MSG(test, reported(report, (unsigned long)leaks.kept_obj),
+				       "a referenced lalloc object is reported");
+		KUNIT_EXPECT_FALSE_MSG(test, reported(report, (unsigned long)leaks.kept_target),
+				       "a block a lalloc object points to is reported");
+	}
+	vfree(report);
+	free_leaks();
+	memset(&leaks, 0, sizeof(leaks));
+	KUNIT_EXPECT_NOT_NULL(test, report);
+}
+
+static struct kunit_case lalloc_kmemleak_cases[] = {
+	KUNIT_CASE_SLOW(kmemleak_sees_lalloc_objects),
+	{}
+};
+
+struct kunit_suite lalloc_kmemleak_suite = {
+	.name = "lalloc_kmemleak",
+	.test_cases = lalloc_kmemleak_cases,
+};
