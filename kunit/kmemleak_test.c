@@ -46,6 +46,7 @@ static struct leak_set {
 	unsigned long target[NR_LEAKS];	/* kmalloc blocks named only by a freed slot */
 	void *kept_obj;			/* referenced from here: not a leak */
 	void *kept_target;		/* referenced only by @kept_obj */
+	unsigned int page_refs;		/* struct pages naming a leak */
 	int err;
 	struct completion made;
 } leaks;
@@ -64,6 +65,28 @@ static void free_leaks(void)
 	}
 	lalloc_free(leaks.kept_obj, obj_layout);
 	kfree(leaks.kept_target);
+}
+
+/*
+ * Whether a word of a struct page of [@p, @p + @size) points into it:
+ * kmemleak scans every struct page in use, so such a word (a former
+ * owner's, left by the page allocator) would hide the block's leak.
+ */
+static bool struct_pages_name(const void *p, size_t size)
+{
+	struct page *page = virt_to_page(p);
+	unsigned long n = DIV_ROUND_UP(offset_in_page(p) + size, PAGE_SIZE);
+	unsigned long lo = (unsigned long)p, hi = lo + size;
+	const unsigned long *w;
+	unsigned int i;
+
+	for (; n; n--, page++) {
+		w = (const unsigned long *)page;
+		for (i = 0; i < sizeof(*page) / sizeof(*w); i++)
+			if (w[i] >= lo && w[i] < hi)
+				return true;
+	}
+	return false;
 }
 
 static int make_one(unsigned int i)
@@ -89,6 +112,8 @@ static int make_one(unsigned int i)
 		lalloc_free(slot, obj_layout);
 		return -ENOMEM;
 	}
+	leaks.page_refs += struct_pages_name(obj, obj_layout.size) +
+			   struct_pages_name(pages, pages_layout.size);
 	/* Past the first word, where a free slot may keep its link. */
 	((void **)slot)[1] = target;
 	lalloc_free(slot, obj_layout);
@@ -209,6 +234,8 @@ static void kmemleak_sees_lalloc_objects(struct kunit *test)
 		targets = nr_reported(report, leaks.target);
 		kunit_info(test, "reported: %u/%u objects, %u/%u page blocks, %u/%u blocks named by free slots\n",
 			   objs, NR_LEAKS, pages, NR_LEAKS, targets, NR_LEAKS);
+		KUNIT_EXPECT_EQ_MSG(test, leaks.page_refs, 0,
+				    "a struct page names a leaked block");
 		KUNIT_EXPECT_GT_MSG(test, objs, 0, "a leaked lalloc object is not reported");
 		KUNIT_EXPECT_GT_MSG(test, pages, 0, "a leaked lalloc page block is not reported");
 		KUNIT_EXPECT_GT_MSG(test, targets, 0, "a free slot's stale pointer hides a leak");

@@ -81,12 +81,40 @@ static void shadow_poison(const void *p, size_t size, u8 value)
 }
 #endif
 
+#ifdef CONFIG_DEBUG_KMEMLEAK
+/*
+ * kmemleak scans the struct page of every page in use, and the page
+ * allocator hands pages out with their previous owner's words still in
+ * them: a page that was a SLUB slab keeps its freelist pointer in ->index,
+ * an address inside the very memory lalloc now hands out, which kmemleak
+ * then counts as a reference to the lalloc block there. The words an owner
+ * may use are cleared (->private only where lalloc does not use it).
+ */
+static void page_words_clear(struct page *page, unsigned long nr,
+			     bool private)
+{
+	for (; nr; nr--, page++) {
+		INIT_LIST_HEAD(&page->lru);
+		page->index = 0;
+		if (private)
+			set_page_private(page, 0);
+	}
+}
+#else
+static void page_words_clear(struct page *page, unsigned long nr,
+			     bool private)
+{
+}
+#endif
+
 /**
  * lalloc_san_slab_new() - a new slab: every slot red zone, nothing live
  * @slab: the slab, its base and order set
  */
 void lalloc_san_slab_new(struct lalloc_slab *slab)
 {
+	/* Its pages' ->private name @slab, which kmemleak may see. */
+	page_words_clear(virt_to_page(slab->base), 1UL << slab->order, false);
 	shadow_poison(slab->base, PAGE_SIZE << slab->order,
 		      LALLOC_KASAN_SLAB_REDZONE);
 }
@@ -157,6 +185,9 @@ void lalloc_san_obj_resize(void *obj, size_t size, size_t slot_size)
 void lalloc_san_pages_alloc(void *p, size_t size, gfp_t gfp, bool registered)
 {
 	shadow_mark(p, size, PAGE_ALIGN(size), LALLOC_KASAN_PAGE_REDZONE);
+	if (!registered)
+		page_words_clear(virt_to_page(p), PAGE_ALIGN(size) >> PAGE_SHIFT,
+				 true);
 	if (registered)
 		kmemleak_free(p);
 	kmemleak_alloc(p, PAGE_ALIGN(size), 1, gfp);
