@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmemleak sees each lalloc object (module/sanitizers.c): a leaked object
- * or page block is reported, a referenced one is not, and what a free slot
- * still holds never hides another block's leak.
+ * kmemleak sees each lalloc object (module/sanitizers.c): a leaked object,
+ * page block (also one shrunk in place) or vmalloc-kind block is reported,
+ * a referenced one is not, and what a free slot still holds never hides
+ * another block's leak.
  *
  * The blocks are made by a kthread that then exits, so no stale copy of
  * their addresses is left on a stack kmemleak scans (the debug kernel's
@@ -30,6 +31,15 @@
 
 static const struct lalloc_layout obj_layout = { 64, 8 };
 static const struct lalloc_layout pages_layout = { 40000, 8 };
+/* Half the page blocks are shrunk in place to this, by a page. */
+static const struct lalloc_layout pages_shrunk = { 36000, 8 };
+/* Past the page blocks' limit: a vmalloc-kind block. */
+static const struct lalloc_layout vm_layout = { SZ_4M + SZ_64K, 8 };
+/*
+ * The freed slots naming kmalloc blocks: a class nothing else here uses,
+ * so no later allocation takes one of them back (and zeroes the pointer).
+ */
+static const struct lalloc_layout slot_layout = { 200, 8 };
 
 /*
  * kmemleak is conservative: a stale copy of an address anywhere it scans
@@ -43,6 +53,8 @@ static const struct lalloc_layout pages_layout = { 40000, 8 };
 static struct leak_set {
 	unsigned long obj[NR_LEAKS];	/* lalloc objects nothing points to */
 	unsigned long pages[NR_LEAKS];	/* lalloc page blocks, the same */
+	unsigned long vm[NR_LEAKS];	/* lalloc vmalloc-kind blocks, the same */
+	unsigned long slot[NR_LEAKS];	/* freed slots, each naming a target */
 	unsigned long target[NR_LEAKS];	/* kmalloc blocks named only by a freed slot */
 	void *kept_obj;			/* referenced from here: not a leak */
 	void *kept_target;		/* referenced only by @kept_obj */
@@ -50,6 +62,11 @@ static struct leak_set {
 	int err;
 	struct completion made;
 } leaks;
+
+static struct lalloc_layout page_leak_layout(unsigned int i)
+{
+	return i % 2 ? pages_layout : pages_shrunk;
+}
 
 static void free_leaks(void)
 {
@@ -59,7 +76,9 @@ static void free_leaks(void)
 		if (leaks.obj[i])
 			lalloc_free((void *)(leaks.obj[i] ^ MASK), obj_layout);
 		if (leaks.pages[i])
-			lalloc_free((void *)(leaks.pages[i] ^ MASK), pages_layout);
+			lalloc_free((void *)(leaks.pages[i] ^ MASK), page_leak_layout(i));
+		if (leaks.vm[i])
+			lalloc_free((void *)(leaks.vm[i] ^ MASK), vm_layout);
 		if (leaks.target[i])
 			kfree((void *)(leaks.target[i] ^ MASK));
 	}
@@ -91,7 +110,7 @@ static bool struct_pages_name(const void *p, size_t size)
 
 static int make_one(unsigned int i)
 {
-	void *obj, *pages, *slot, *target;
+	void *obj, *pages, *shrunk, *vm, *slot, *target;
 
 	/*
 	 * Zeroed: a leak's stale contents (recycled pages of earlier slabs and
@@ -100,23 +119,39 @@ static int make_one(unsigned int i)
 	 */
 	obj = lalloc_alloc_zeroed(obj_layout, GFP_KERNEL);
 	pages = lalloc_alloc_zeroed(pages_layout, GFP_KERNEL);
-	slot = lalloc_alloc_zeroed(obj_layout, GFP_KERNEL);
+	/* kmemleak's record follows a shrink in place that frees a page. */
+	if (pages && !(i % 2)) {
+		/* In place: a page block shrinks by freeing its tail. */
+		shrunk = lalloc_shrink(pages, pages_layout, pages_shrunk, GFP_KERNEL);
+		if (shrunk != pages) {
+			if (shrunk)
+				lalloc_free(shrunk, pages_shrunk);
+			else
+				lalloc_free(pages, pages_layout);
+			pages = NULL;
+		}
+	}
+	vm = lalloc_alloc_zeroed(vm_layout, GFP_KERNEL);
+	slot = lalloc_alloc_zeroed(slot_layout, GFP_KERNEL);
 	target = kzalloc(128, GFP_KERNEL);
 	if (obj)
 		leaks.obj[i] = (unsigned long)obj ^ MASK;
 	if (pages)
 		leaks.pages[i] = (unsigned long)pages ^ MASK;
+	if (vm)
+		leaks.vm[i] = (unsigned long)vm ^ MASK;
 	if (target)
 		leaks.target[i] = (unsigned long)target ^ MASK;
-	if (!obj || !pages || !slot || !target) {
-		lalloc_free(slot, obj_layout);
+	if (!obj || !pages || !vm || !slot || !target) {
+		lalloc_free(slot, slot_layout);
 		return -ENOMEM;
 	}
 	leaks.page_refs += struct_pages_name(obj, obj_layout.size) +
-			   struct_pages_name(pages, pages_layout.size);
+			   struct_pages_name(pages, page_leak_layout(i).size);
 	/* Past the first word, where a free slot may keep its link. */
 	((void **)slot)[1] = target;
-	lalloc_free(slot, obj_layout);
+	leaks.slot[i] = (unsigned long)slot ^ MASK;
+	lalloc_free(slot, slot_layout);
 	return 0;
 }
 
@@ -200,7 +235,7 @@ static unsigned int nr_reported(const char *report, const unsigned long *masked)
 
 static void kmemleak_sees_lalloc_objects(struct kunit *test)
 {
-	unsigned int objs, pages, targets;
+	unsigned int objs, pages, vms, targets, kept = 0, i;
 	struct task_struct *t;
 	struct file *f;
 	char *report;
@@ -231,14 +266,22 @@ static void kmemleak_sees_lalloc_objects(struct kunit *test)
 	if (report) {
 		objs = nr_reported(report, leaks.obj);
 		pages = nr_reported(report, leaks.pages);
+		vms = nr_reported(report, leaks.vm);
 		targets = nr_reported(report, leaks.target);
-		kunit_info(test, "reported: %u/%u objects, %u/%u page blocks, %u/%u blocks named by free slots\n",
-			   objs, NR_LEAKS, pages, NR_LEAKS, targets, NR_LEAKS);
+		kunit_info(test, "reported: %u/%u objects, %u/%u page blocks, %u/%u vmalloc blocks, %u/%u blocks named by free slots\n",
+			   objs, NR_LEAKS, pages, NR_LEAKS, vms, NR_LEAKS, targets, NR_LEAKS);
 		KUNIT_EXPECT_EQ_MSG(test, leaks.page_refs, 0,
 				    "a struct page names a leaked block");
 		KUNIT_EXPECT_GT_MSG(test, objs, 0, "a leaked lalloc object is not reported");
 		KUNIT_EXPECT_GT_MSG(test, pages, 0, "a leaked lalloc page block is not reported");
+		KUNIT_EXPECT_GT_MSG(test, vms, 0, "a leaked lalloc vmalloc block is not reported");
 		KUNIT_EXPECT_GT_MSG(test, targets, 0, "a free slot's stale pointer hides a leak");
+		/* Else the check above proves nothing: the pointers are gone. */
+		for (i = 0; i < NR_LEAKS; i++)
+			LALLOC_TEST_STRAY(kept += ((void **)(leaks.slot[i] ^ MASK))[1] ==
+					  (void *)(leaks.target[i] ^ MASK));
+		KUNIT_EXPECT_EQ_MSG(test, kept, NR_LEAKS,
+				    "a freed slot was taken again: it no longer names its target");
 		KUNIT_EXPECT_FALSE_MSG(test, reported(report, (unsigned long)leaks.kept_obj),
 				       "a referenced lalloc object is reported");
 		KUNIT_EXPECT_FALSE_MSG(test, reported(report, (unsigned long)leaks.kept_target),

@@ -287,23 +287,29 @@ unsigned long lalloc_debug_validate(struct lalloc_cache *s);
  * kernels with either; nothing elsewhere.
  */
 #if IS_ENABLED(CONFIG_KASAN_GENERIC) || IS_ENABLED(CONFIG_DEBUG_KMEMLEAK)
-void lalloc_san_slab_new(struct lalloc_slab *slab);
+void lalloc_san_slab_new(struct lalloc_slab *slab, gfp_t gfp);
+void lalloc_san_slab_destroy(struct lalloc_slab *slab);
 void lalloc_san_obj_alloc(void *obj, size_t size, size_t slot_size, gfp_t gfp);
 void lalloc_san_obj_free(void *obj, size_t slot_size);
 void lalloc_san_obj_forget(void *obj);
 void lalloc_san_obj_resize(void *obj, size_t size, size_t slot_size);
-void lalloc_san_pages_alloc(void *p, size_t size, gfp_t gfp, bool registered);
+void lalloc_san_pages_alloc(void *p, size_t size, gfp_t gfp);
+void lalloc_san_pages_free(void *p);
+void lalloc_san_pages_resize(void *p, size_t size, gfp_t gfp, bool repaged);
 void lalloc_san_usable(const void *p, size_t usable);
 #else
-static inline void lalloc_san_slab_new(struct lalloc_slab *slab) { }
+static inline void lalloc_san_slab_new(struct lalloc_slab *slab, gfp_t gfp) { }
+static inline void lalloc_san_slab_destroy(struct lalloc_slab *slab) { }
 static inline void lalloc_san_obj_alloc(void *obj, size_t size,
 					size_t slot_size, gfp_t gfp) { }
 static inline void lalloc_san_obj_free(void *obj, size_t slot_size) { }
 static inline void lalloc_san_obj_forget(void *obj) { }
 static inline void lalloc_san_obj_resize(void *obj, size_t size,
 					 size_t slot_size) { }
-static inline void lalloc_san_pages_alloc(void *p, size_t size, gfp_t gfp,
-					  bool registered) { }
+static inline void lalloc_san_pages_alloc(void *p, size_t size, gfp_t gfp) { }
+static inline void lalloc_san_pages_free(void *p) { }
+static inline void lalloc_san_pages_resize(void *p, size_t size, gfp_t gfp,
+					   bool repaged) { }
 static inline void lalloc_san_usable(const void *p, size_t usable) { }
 #endif
 

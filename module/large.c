@@ -85,7 +85,7 @@ static void *pages_alloc(struct lalloc_layout l, gfp_t gfp)
 		free_page_range(page, npages, 1UL << order);
 	}
 	p = page_address(page);
-	lalloc_san_pages_alloc(p, l.size, gfp & ~(__GFP_ZERO | __GFP_ACCOUNT), false);
+	lalloc_san_pages_alloc(p, l.size, gfp & ~(__GFP_ZERO | __GFP_ACCOUNT));
 	lalloc_gstat_inc(large_allocs);
 	lalloc_gstat_inc(page_allocs[order]);
 	lalloc_gstat_add(large_pages, npages);
@@ -179,8 +179,12 @@ void *lalloc_vmalloc_alloc(struct lalloc_layout l, gfp_t gfp)
 		goto free_pages;
 	}
 	set_page_private(b->pages[0], (unsigned long)b);
-	/* kmemleak does not see vmap()ed pages: registered, reported if leaked. */
-	kmemleak_alloc(p, nr << PAGE_SHIFT, 1, meta_gfp);
+	/*
+	 * kmemleak does not see vmap()ed pages: registered, and reported if
+	 * leaked. Two references, as kmemleak_vmalloc() asks: the vm_struct
+	 * vmap() made holds one, the block's owner the other.
+	 */
+	kmemleak_alloc(p, nr << PAGE_SHIFT, 2, meta_gfp);
 	lalloc_gstat_inc(vmalloc_allocs);
 	lalloc_gstat_add(vmalloc_bytes, nr << PAGE_SHIFT);
 	lalloc_account_pages(nr);
@@ -279,7 +283,7 @@ void *lalloc_vmalloc_remap(void *p, struct lalloc_layout old,
 	b->pages = pages;
 	b->nr_pages = nr;
 	b->size = new.size;
-	kmemleak_alloc(q, nr << PAGE_SHIFT, 1, meta_gfp);
+	kmemleak_alloc(q, nr << PAGE_SHIFT, 2, meta_gfp);	/* as above */
 	lalloc_gstat_add(vmalloc_bytes, ((s64)nr - (s64)old_nr) << PAGE_SHIFT);
 	lalloc_account_pages((long)nr - (long)old_nr);
 	lalloc_gstat_add(vmalloc_requested_bytes, (s64)new.size - (s64)old.size);
@@ -418,7 +422,7 @@ void lalloc_large_free(void *p, struct lalloc_layout l)
 {
 	unsigned long npages = size_pages(l.size);
 
-	kmemleak_free(p);
+	lalloc_san_pages_free(p);
 	free_page_range(virt_to_page(p), 0, npages);
 	lalloc_gstat_inc(large_frees);
 	lalloc_gstat_add(large_pages, -(s64)npages);

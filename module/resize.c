@@ -95,6 +95,7 @@ static void *commit_in_place(void *p, struct lalloc_layout old,
 {
 	struct lalloc_cache *s;
 	s64 delta = (s64)new.size - (s64)old.size;
+	bool repage;
 
 	switch (kind) {
 	case LALLOC_KIND_SLAB:
@@ -107,8 +108,17 @@ static void *commit_in_place(void *p, struct lalloc_layout old,
 			lalloc_stat_inc(s, shrink_in_place);
 		break;
 	case LALLOC_KIND_PAGES:
+		/*
+		 * kmemleak's record goes before the tail pages do (another
+		 * owner may get them at once, and an overlapping record
+		 * switches kmemleak off), and is made again only when the page
+		 * count changes (a caller's kmemleak_not_leak() stays).
+		 */
+		repage = PAGE_ALIGN(new.size) != PAGE_ALIGN(old.size);
+		if (repage)
+			lalloc_san_pages_free(p);
 		lalloc_large_shrink_in_place(p, old, new);
-		lalloc_san_pages_alloc(p, new.size, gfp, true);
+		lalloc_san_pages_resize(p, new.size, gfp, repage);
 		break;
 	case LALLOC_KIND_VMALLOC:
 		lalloc_gstat_add(vmalloc_requested_bytes, delta);

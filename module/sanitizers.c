@@ -110,13 +110,41 @@ static void page_words_clear(struct page *page, unsigned long nr,
 /**
  * lalloc_san_slab_new() - a new slab: every slot red zone, nothing live
  * @slab: the slab, its base and order set
+ * @gfp: flags for kmemleak's bookkeeping
  */
-void lalloc_san_slab_new(struct lalloc_slab *slab)
+void lalloc_san_slab_new(struct lalloc_slab *slab, gfp_t gfp)
 {
 	/* Its pages' ->private name @slab, which kmemleak may see. */
 	page_words_clear(virt_to_page(slab->base), 1UL << slab->order, false);
+	/*
+	 * kmemleak scans @slab (a kmalloc block) from its RCU head on: the
+	 * words before point into the slab itself (->base is slot 0, a
+	 * one-object slab's only object) and would hide that object's leak.
+	 * Its list links name other slabs, which their pages name anyway.
+	 * Without memory for the record, kmemleak scans it all, as before.
+	 */
+	kmemleak_scan_area(&slab->rcu,
+			   sizeof(*slab) - offsetof(struct lalloc_slab, rcu), gfp);
 	shadow_poison(slab->base, PAGE_SIZE << slab->order,
 		      LALLOC_KASAN_SLAB_REDZONE);
+}
+
+/**
+ * lalloc_san_slab_destroy() - a slab's pages about to go back
+ * @slab: the slab
+ *
+ * Only module exit gives back a slab with live objects (a caller's leak,
+ * or quarantined ones): their kmemleak records must not outlive the pages.
+ * Records of slots not live are unknown to kmemleak, which ignores them.
+ */
+void lalloc_san_slab_destroy(struct lalloc_slab *slab)
+{
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || !slab->inuse)
+		return;
+	for (i = 0; i < slab->nr_objs; i++)
+		kmemleak_free(slab->base + i * slab->cache->slot_size);
 }
 
 /**
@@ -174,23 +202,45 @@ void lalloc_san_obj_resize(void *obj, size_t size, size_t slot_size)
 }
 
 /**
- * lalloc_san_pages_alloc() - a page block handed out or resized in place
+ * lalloc_san_pages_alloc() - a page block handed out
  * @p: the block
  * @size: its size
  * @gfp: the caller's flags, for kmemleak's record
- * @registered: whether kmemleak already has the block (a resize)
  *
  * kmemleak sees the block's pages whole: they are what it holds.
  */
-void lalloc_san_pages_alloc(void *p, size_t size, gfp_t gfp, bool registered)
+void lalloc_san_pages_alloc(void *p, size_t size, gfp_t gfp)
+{
+	page_words_clear(virt_to_page(p), PAGE_ALIGN(size) >> PAGE_SHIFT, true);
+	shadow_mark(p, size, PAGE_ALIGN(size), LALLOC_KASAN_PAGE_REDZONE);
+	kmemleak_alloc(p, PAGE_ALIGN(size), 1, gfp);
+}
+
+/**
+ * lalloc_san_pages_free() - a page block's pages about to go back
+ * @p: the block
+ *
+ * Before any page goes: once back, another owner may have it at once.
+ * KASAN's shadow of freed pages is the page allocator's to set.
+ */
+void lalloc_san_pages_free(void *p)
+{
+	kmemleak_free(p);
+}
+
+/**
+ * lalloc_san_pages_resize() - a page block resized in place
+ * @p: the block
+ * @size: its new size
+ * @gfp: the caller's flags, for kmemleak's record
+ * @repaged: whether its page count changed (lalloc_san_pages_free() was
+ *	called before its tail went): kmemleak records it again
+ */
+void lalloc_san_pages_resize(void *p, size_t size, gfp_t gfp, bool repaged)
 {
 	shadow_mark(p, size, PAGE_ALIGN(size), LALLOC_KASAN_PAGE_REDZONE);
-	if (!registered)
-		page_words_clear(virt_to_page(p), PAGE_ALIGN(size) >> PAGE_SHIFT,
-				 true);
-	if (registered)
-		kmemleak_free(p);
-	kmemleak_alloc(p, PAGE_ALIGN(size), 1, gfp);
+	if (repaged)
+		kmemleak_alloc(p, PAGE_ALIGN(size), 1, gfp);
 }
 
 /**

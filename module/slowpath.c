@@ -271,7 +271,7 @@ static struct lalloc_slab *slab_create(struct lalloc_cache *s, gfp_t gfp)
 		set_page_private(page + i, (unsigned long)slab);
 
 	/* KASAN: every slot red zone until it is handed out (sanitizers.c). */
-	lalloc_san_slab_new(slab);
+	lalloc_san_slab_new(slab, gfp & ~LALLOC_META_GFP_DROP);
 
 	lalloc_stat_inc(s, slabs_allocated);
 	lalloc_gstat_inc(page_allocs[order]);
@@ -290,6 +290,7 @@ static void slab_destroy(struct lalloc_cache *s, struct lalloc_slab *slab)
 		atomic_long_sub(1L << slab->order, &lalloc_quarantine_pages);
 	for (i = 0; i < (1U << slab->order); i++)
 		set_page_private(page + i, 0);
+	lalloc_san_slab_destroy(slab);
 	__free_pages(page, slab->order);
 	lalloc_account_pages(-(1L << slab->order));
 	lalloc_stat_inc(s, slabs_freed);
