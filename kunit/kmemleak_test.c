@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmemleak sees each lalloc object (module/sanitizers.c): a leaked object,
- * page block (also one shrunk in place) or vmalloc-kind block is reported,
- * a referenced one is not, and what a free slot still holds never hides
- * another block's leak.
+ * kmemleak sees each lalloc object (module/sanitizers.c): a leaked object
+ * (also one alone in its slab) or page block (also one shrunk in place) is
+ * reported, a referenced one is not, and what a free slot still holds never
+ * hides another block's leak.
  *
  * The blocks are made by a kthread that then exits, so no stale copy of
  * their addresses is left on a stack kmemleak scans (the debug kernel's
@@ -31,10 +31,10 @@
 
 static const struct lalloc_layout obj_layout = { 64, 8 };
 static const struct lalloc_layout pages_layout = { 40000, 8 };
+/* A class whose slabs hold one object: the slab's own struct names it. */
+static const struct lalloc_layout lone_layout = { 30000, 8 };
 /* Half the page blocks are shrunk in place to this, by a page. */
 static const struct lalloc_layout pages_shrunk = { 36000, 8 };
-/* Past the page blocks' limit: a vmalloc-kind block. */
-static const struct lalloc_layout vm_layout = { SZ_4M + SZ_64K, 8 };
 /*
  * The freed slots naming kmalloc blocks: a class nothing else here uses,
  * so no later allocation takes one of them back (and zeroes the pointer).
@@ -53,7 +53,7 @@ static const struct lalloc_layout slot_layout = { 200, 8 };
 static struct leak_set {
 	unsigned long obj[NR_LEAKS];	/* lalloc objects nothing points to */
 	unsigned long pages[NR_LEAKS];	/* lalloc page blocks, the same */
-	unsigned long vm[NR_LEAKS];	/* lalloc vmalloc-kind blocks, the same */
+	unsigned long lone[NR_LEAKS];	/* objects alone in their slabs, the same */
 	unsigned long slot[NR_LEAKS];	/* freed slots, each naming a target */
 	unsigned long target[NR_LEAKS];	/* kmalloc blocks named only by a freed slot */
 	void *kept_obj;			/* referenced from here: not a leak */
@@ -75,10 +75,10 @@ static void free_leaks(void)
 	for (i = 0; i < NR_LEAKS; i++) {
 		if (leaks.obj[i])
 			lalloc_free((void *)(leaks.obj[i] ^ MASK), obj_layout);
+		if (leaks.lone[i])
+			lalloc_free((void *)(leaks.lone[i] ^ MASK), lone_layout);
 		if (leaks.pages[i])
 			lalloc_free((void *)(leaks.pages[i] ^ MASK), page_leak_layout(i));
-		if (leaks.vm[i])
-			lalloc_free((void *)(leaks.vm[i] ^ MASK), vm_layout);
 		if (leaks.target[i])
 			kfree((void *)(leaks.target[i] ^ MASK));
 	}
@@ -110,7 +110,7 @@ static bool struct_pages_name(const void *p, size_t size)
 
 static int make_one(unsigned int i)
 {
-	void *obj, *pages, *shrunk, *vm, *slot, *target;
+	void *obj, *lone, *pages, *shrunk, *slot, *target;
 
 	/*
 	 * Zeroed: a leak's stale contents (recycled pages of earlier slabs and
@@ -118,6 +118,7 @@ static int make_one(unsigned int i)
 	 * rightly counts as references. Seen: 0 of 4 page blocks reported.
 	 */
 	obj = lalloc_alloc_zeroed(obj_layout, GFP_KERNEL);
+	lone = lalloc_alloc_zeroed(lone_layout, GFP_KERNEL);
 	pages = lalloc_alloc_zeroed(pages_layout, GFP_KERNEL);
 	/* kmemleak's record follows a shrink in place that frees a page. */
 	if (pages && !(i % 2)) {
@@ -131,18 +132,17 @@ static int make_one(unsigned int i)
 			pages = NULL;
 		}
 	}
-	vm = lalloc_alloc_zeroed(vm_layout, GFP_KERNEL);
 	slot = lalloc_alloc_zeroed(slot_layout, GFP_KERNEL);
 	target = kzalloc(128, GFP_KERNEL);
 	if (obj)
 		leaks.obj[i] = (unsigned long)obj ^ MASK;
+	if (lone)
+		leaks.lone[i] = (unsigned long)lone ^ MASK;
 	if (pages)
 		leaks.pages[i] = (unsigned long)pages ^ MASK;
-	if (vm)
-		leaks.vm[i] = (unsigned long)vm ^ MASK;
 	if (target)
 		leaks.target[i] = (unsigned long)target ^ MASK;
-	if (!obj || !pages || !vm || !slot || !target) {
+	if (!obj || !lone || !pages || !slot || !target) {
 		lalloc_free(slot, slot_layout);
 		return -ENOMEM;
 	}
@@ -150,8 +150,7 @@ static int make_one(unsigned int i)
 			   struct_pages_name(pages, page_leak_layout(i).size);
 	/* Past the first word, where a free slot may keep its link. */
 	((void **)slot)[1] = target;
-	leaks.slot[i] = (unsigned long)slot ^ MASK;
-	lalloc_free(slot, slot_layout);
+	leaks.slot[i] = (unsigned long)slot ^ MASK;	/* freed once all are made */
 	return 0;
 }
 
@@ -161,6 +160,10 @@ static int make_leaks(void *unused)
 
 	for (i = 0; i < NR_LEAKS && !leaks.err; i++)
 		leaks.err = make_one(i);
+	/* Not before: the next make_one() would take the slot back. */
+	for (i = 0; i < NR_LEAKS; i++)
+		if (leaks.slot[i])
+			lalloc_free((void *)(leaks.slot[i] ^ MASK), slot_layout);
 	leaks.kept_obj = lalloc_alloc_zeroed(obj_layout, GFP_KERNEL);
 	leaks.kept_target = kzalloc(128, GFP_KERNEL);
 	if (!leaks.kept_obj || !leaks.kept_target)
@@ -235,7 +238,7 @@ static unsigned int nr_reported(const char *report, const unsigned long *masked)
 
 static void kmemleak_sees_lalloc_objects(struct kunit *test)
 {
-	unsigned int objs, pages, vms, targets, kept = 0, i;
+	unsigned int objs, lones, pages, targets, kept = 0, i;
 	struct task_struct *t;
 	struct file *f;
 	char *report;
@@ -266,15 +269,15 @@ static void kmemleak_sees_lalloc_objects(struct kunit *test)
 	if (report) {
 		objs = nr_reported(report, leaks.obj);
 		pages = nr_reported(report, leaks.pages);
-		vms = nr_reported(report, leaks.vm);
+		lones = nr_reported(report, leaks.lone);
 		targets = nr_reported(report, leaks.target);
-		kunit_info(test, "reported: %u/%u objects, %u/%u page blocks, %u/%u vmalloc blocks, %u/%u blocks named by free slots\n",
-			   objs, NR_LEAKS, pages, NR_LEAKS, vms, NR_LEAKS, targets, NR_LEAKS);
+		kunit_info(test, "reported: %u/%u objects, %u/%u lone, %u/%u page blocks, %u/%u named by free slots\n",
+			   objs, NR_LEAKS, lones, NR_LEAKS, pages, NR_LEAKS, targets, NR_LEAKS);
 		KUNIT_EXPECT_EQ_MSG(test, leaks.page_refs, 0,
 				    "a struct page names a leaked block");
 		KUNIT_EXPECT_GT_MSG(test, objs, 0, "a leaked lalloc object is not reported");
+		KUNIT_EXPECT_GT_MSG(test, lones, 0, "a leaked one-object slab is not reported");
 		KUNIT_EXPECT_GT_MSG(test, pages, 0, "a leaked lalloc page block is not reported");
-		KUNIT_EXPECT_GT_MSG(test, vms, 0, "a leaked lalloc vmalloc block is not reported");
 		KUNIT_EXPECT_GT_MSG(test, targets, 0, "a free slot's stale pointer hides a leak");
 		/* Else the check above proves nothing: the pointers are gone. */
 		for (i = 0; i < NR_LEAKS; i++)

@@ -180,9 +180,10 @@ void *lalloc_vmalloc_alloc(struct lalloc_layout l, gfp_t gfp)
 	}
 	set_page_private(b->pages[0], (unsigned long)b);
 	/*
-	 * kmemleak does not see vmap()ed pages: registered, and reported if
-	 * leaked. Two references, as kmemleak_vmalloc() asks: the vm_struct
-	 * vmap() made holds one, the block's owner the other.
+	 * kmemleak does not see vmap()ed pages: registered. Two references,
+	 * as kmemleak_vmalloc() asks: the vm_struct vmap() made holds one,
+	 * the block's owner the other. (A leaked one is still not reported:
+	 * kmemleak finds a second reference, Documentation/design.rst.)
 	 */
 	kmemleak_alloc(p, nr << PAGE_SHIFT, 2, meta_gfp);
 	lalloc_gstat_inc(vmalloc_allocs);
