@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kmemleak sees each lalloc object (module/sanitizers.c): a leaked object
- * (also one alone in its slab) or page block (also one shrunk in place) is
- * reported, a referenced one is not, and what a free slot still holds never
- * hides another block's leak.
+ * (also one alone in its slab), page block (also one shrunk in place) or
+ * vmalloc-kind block is reported, a referenced one is not, and what a free
+ * slot still holds never hides another block's leak.
  *
  * The blocks are made by a kthread that then exits, so no stale copy of
  * their addresses is left on a stack kmemleak scans (the debug kernel's
@@ -31,6 +31,8 @@
 
 static const struct lalloc_layout obj_layout = { 64, 8 };
 static const struct lalloc_layout pages_layout = { 40000, 8 };
+/* Past the page blocks' limit, aligned to a page at most: plain vmap(). */
+static const struct lalloc_layout vm_layout = { SZ_4M + SZ_64K, 8 };
 /* A class whose slabs hold one object: the slab's own struct names it. */
 static const struct lalloc_layout lone_layout = { 30000, 8 };
 /* Half the page blocks are shrunk in place to this, by a page. */
@@ -54,6 +56,7 @@ static struct leak_set {
 	unsigned long obj[NR_LEAKS];	/* lalloc objects nothing points to */
 	unsigned long pages[NR_LEAKS];	/* lalloc page blocks, the same */
 	unsigned long lone[NR_LEAKS];	/* objects alone in their slabs, the same */
+	unsigned long vm[NR_LEAKS];	/* vmalloc-kind blocks, the same */
 	unsigned long slot[NR_LEAKS];	/* freed slots, each naming a target */
 	unsigned long target[NR_LEAKS];	/* kmalloc blocks named only by a freed slot */
 	void *kept_obj;			/* referenced from here: not a leak */
@@ -75,6 +78,8 @@ static void free_leaks(void)
 	for (i = 0; i < NR_LEAKS; i++) {
 		if (leaks.obj[i])
 			lalloc_free((void *)(leaks.obj[i] ^ MASK), obj_layout);
+		if (leaks.vm[i])
+			lalloc_free((void *)(leaks.vm[i] ^ MASK), vm_layout);
 		if (leaks.lone[i])
 			lalloc_free((void *)(leaks.lone[i] ^ MASK), lone_layout);
 		if (leaks.pages[i])
@@ -110,7 +115,7 @@ static bool struct_pages_name(const void *p, size_t size)
 
 static int make_one(unsigned int i)
 {
-	void *obj, *lone, *pages, *shrunk, *slot, *target;
+	void *obj, *lone, *pages, *shrunk, *vm, *slot, *target;
 
 	/*
 	 * Zeroed: a leak's stale contents (recycled pages of earlier slabs and
@@ -119,6 +124,7 @@ static int make_one(unsigned int i)
 	 */
 	obj = lalloc_alloc_zeroed(obj_layout, GFP_KERNEL);
 	lone = lalloc_alloc_zeroed(lone_layout, GFP_KERNEL);
+	vm = lalloc_alloc_zeroed(vm_layout, GFP_KERNEL);
 	pages = lalloc_alloc_zeroed(pages_layout, GFP_KERNEL);
 	/* kmemleak's record follows a shrink in place that frees a page. */
 	if (pages && !(i % 2)) {
@@ -138,11 +144,13 @@ static int make_one(unsigned int i)
 		leaks.obj[i] = (unsigned long)obj ^ MASK;
 	if (lone)
 		leaks.lone[i] = (unsigned long)lone ^ MASK;
+	if (vm)
+		leaks.vm[i] = (unsigned long)vm ^ MASK;
 	if (pages)
 		leaks.pages[i] = (unsigned long)pages ^ MASK;
 	if (target)
 		leaks.target[i] = (unsigned long)target ^ MASK;
-	if (!obj || !lone || !pages || !slot || !target) {
+	if (!obj || !lone || !vm || !pages || !slot || !target) {
 		lalloc_free(slot, slot_layout);
 		return -ENOMEM;
 	}
@@ -238,7 +246,7 @@ static unsigned int nr_reported(const char *report, const unsigned long *masked)
 
 static void kmemleak_sees_lalloc_objects(struct kunit *test)
 {
-	unsigned int objs, lones, pages, targets, kept = 0, i;
+	unsigned int objs, lones, vms, pages, targets, kept = 0, i;
 	struct task_struct *t;
 	struct file *f;
 	char *report;
@@ -270,14 +278,17 @@ static void kmemleak_sees_lalloc_objects(struct kunit *test)
 		objs = nr_reported(report, leaks.obj);
 		pages = nr_reported(report, leaks.pages);
 		lones = nr_reported(report, leaks.lone);
+		vms = nr_reported(report, leaks.vm);
 		targets = nr_reported(report, leaks.target);
-		kunit_info(test, "reported: %u/%u objects, %u/%u lone, %u/%u page blocks, %u/%u named by free slots\n",
-			   objs, NR_LEAKS, lones, NR_LEAKS, pages, NR_LEAKS, targets, NR_LEAKS);
+		kunit_info(test, "reported: %u/%u objects, %u/%u lone, %u/%u page blocks, %u/%u vmalloc, %u/%u named by free slots\n",
+			   objs, NR_LEAKS, lones, NR_LEAKS, pages, NR_LEAKS, vms, NR_LEAKS,
+			   targets, NR_LEAKS);
 		KUNIT_EXPECT_EQ_MSG(test, leaks.page_refs, 0,
 				    "a struct page names a leaked block");
 		KUNIT_EXPECT_GT_MSG(test, objs, 0, "a leaked lalloc object is not reported");
 		KUNIT_EXPECT_GT_MSG(test, lones, 0, "a leaked one-object slab is not reported");
 		KUNIT_EXPECT_GT_MSG(test, pages, 0, "a leaked lalloc page block is not reported");
+		KUNIT_EXPECT_GT_MSG(test, vms, 0, "a leaked vmalloc-kind block is not reported");
 		KUNIT_EXPECT_GT_MSG(test, targets, 0, "a free slot's stale pointer hides a leak");
 		/* Else the check above proves nothing: the pointers are gone. */
 		for (i = 0; i < NR_LEAKS; i++)

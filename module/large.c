@@ -13,7 +13,8 @@
  * aligns the area to its size rounded up to a power of two (up to
  * IOREMAP_MAX_ORDER, 1 GiB on x86-64). A block here is larger than 4 MiB, so
  * it is at least 8 MiB-aligned: every alignment up to LALLOC_MAX_BLOCK is met
- * at every size, without relying on huge pages. A descriptor (the page
+ * at every size, without relying on huge pages. Layouts aligned to a page
+ * at most need no more than vmap()'s pages and do without (vmap_flags()). A descriptor (the page
  * array) hangs off page_private() of the first page.
  *
  * vmap() and vunmap() sleep: a non-blocking allocation that only this path
@@ -61,6 +62,18 @@ struct lalloc_vblock {
 static unsigned long size_pages(size_t size)
 {
 	return PAGE_ALIGN(size) >> PAGE_SHIFT;
+}
+
+/*
+ * VM_IOREMAP only for alignments past a page, which need it. A VM_IOREMAP
+ * area starts at an aligned address past a free hole in the vmalloc
+ * space, and the kernel's vmap_area for that hole (which kmemleak scans
+ * whole) names the block's start: kmemleak would never see it leak. A
+ * page-aligned area starts where its hole does.
+ */
+static unsigned long vmap_flags(struct lalloc_layout l)
+{
+	return l.align > PAGE_SIZE ? VM_IOREMAP : 0;
 }
 
 static void free_page_range(struct page *page, unsigned long from,
@@ -170,7 +183,7 @@ void *lalloc_vmalloc_alloc(struct lalloc_layout l, gfp_t gfp)
 	if (!vblock_fill(b->pages, nr, gfp & ~LALLOC_LARGE_GFP_DROP))
 		goto free_pages;
 	/* VM_IOREMAP: the area is aligned to its size's next power of two. */
-	p = vmap(b->pages, nr, VM_IOREMAP, PAGE_KERNEL);
+	p = vmap(b->pages, nr, vmap_flags(l), PAGE_KERNEL);
 	if (!p)
 		goto free_pages;
 	if (!IS_ALIGNED((unsigned long)p, l.align)) {
@@ -267,7 +280,7 @@ void *lalloc_vmalloc_remap(void *p, struct lalloc_layout old,
 	if (nr > old_nr &&
 	    !vblock_fill(pages + old_nr, nr - old_nr, gfp & ~LALLOC_LARGE_GFP_DROP))
 		goto free_new;
-	q = vmap(pages, nr, VM_IOREMAP, PAGE_KERNEL);
+	q = vmap(pages, nr, vmap_flags(new), PAGE_KERNEL);
 	if (q && !IS_ALIGNED((unsigned long)q, new.align)) {
 		vunmap(q);
 		q = NULL;
