@@ -66,6 +66,7 @@ static void *freelist_head(struct lalloc_cache *s, struct lalloc_slab *slab)
 
 enum forgery {
 	FORGE_ZERO,		/* a link zeroed: the list ends early */
+	FORGE_END,		/* the end of the list, encoded: a truncated list */
 	FORGE_FOREIGN,		/* an address outside every slab */
 	FORGE_LIVE_SLOT,	/* the slab's live object: a double allocation */
 };
@@ -95,7 +96,11 @@ static void forge_and_allocate(struct kunit *test, enum forgery forgery)
 	head = freelist_head(f.s, f.slab);
 	KUNIT_ASSERT_NOT_NULL(test, head);
 
-	LALLOC_TEST_STRAY(*(unsigned long *)head = link);	/* the stray write */
+	/* The stray write (freelist.c's own, for the end of the list). */
+	if (forgery == FORGE_END)
+		lalloc_freeptr_set(f.s, head, NULL);
+	else
+		LALLOC_TEST_STRAY(*(unsigned long *)head = link);
 	lalloc_global_stats_read(&before);
 	got = lalloc_alloc(fl_layout, GFP_KERNEL);
 	lalloc_global_stats_read(&after);
@@ -129,6 +134,19 @@ static void forge_and_allocate(struct kunit *test, enum forgery forgery)
 static void freelist_zeroed_link_caught(struct kunit *test)
 {
 	forge_and_allocate(test, FORGE_ZERO);
+}
+
+/*
+ * A link that decodes to the end of the list while the slab's count says
+ * free slots remain: the list was cut short (on a kernel without the
+ * hardened encoding, a link zeroed; with it, a write that knew the key).
+ * The link itself is valid, so only slab_pop()'s check against the count
+ * catches it, with no debug checks on; without it the slab would stay on
+ * the partial list with no free slot listed, and a refill spin on it.
+ */
+static void freelist_truncated_caught(struct kunit *test)
+{
+	forge_and_allocate(test, FORGE_END);
 }
 
 /* A link to an address outside the slab: caught on every kernel. */
@@ -224,6 +242,7 @@ static struct kunit_case freelist_cases[] = {
 	KUNIT_CASE(freelist_zeroed_link_caught),
 	KUNIT_CASE(freelist_foreign_link_caught),
 	KUNIT_CASE(freelist_forged_slot_link_caught),
+	KUNIT_CASE(freelist_truncated_caught),
 	{}
 };
 

@@ -41,6 +41,7 @@ void lalloc_freeptr_set(const struct lalloc_cache *s, void *slot, void *next)
 {
 	*(unsigned long *)slot = (unsigned long)next ^ freeptr_key(s, slot);
 }
+EXPORT_SYMBOL_IF_KUNIT(lalloc_freeptr_set);
 
 /* The freelist of @slab is broken: report it and stop using its free slots. */
 static noinline void freelist_corrupt(struct lalloc_cache *s,
