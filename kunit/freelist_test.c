@@ -168,6 +168,103 @@ static void freelist_forged_slot_link_caught(struct kunit *test)
 	forge_and_allocate(test, FORGE_LIVE_SLOT);
 }
 
+/*
+ * The free slots on @slab's freelist, each counted once; UINT_MAX if the
+ * list meets a slot twice (a loop) or runs past the slab's slots.
+ */
+static unsigned int freelist_length(struct lalloc_cache *s, struct lalloc_slab *slab)
+{
+	unsigned int n = slab->nr_objs, len = 0, idx;
+	unsigned long *seen, flags;
+	void *slot;
+
+	seen = bitmap_zalloc(n, GFP_KERNEL);
+	if (!seen)
+		return UINT_MAX;
+	spin_lock_irqsave(&s->lock, flags);
+	for (slot = slab->freelist; slot; slot = lalloc_freeptr_get(s, slab, slot)) {
+		idx = (slot - slab->base) / s->slot_size;
+		if (len == n || __test_and_set_bit(idx, seen)) {
+			len = UINT_MAX;
+			break;
+		}
+		len++;
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+	bitmap_free(seen);
+	return len;
+}
+
+/*
+ * A slot freed twice with no debug checks, the second time while it is the
+ * head of its slab's freelist: its first free was drained back to the
+ * slab, so the second, drained too, meets it there. Linking it again would
+ * make it its own next and hand it out twice; slab_push() refuses it,
+ * counts it, and the slab, its count and its list stay as they were.
+ */
+static void freelist_double_free_at_head_caught(struct kunit *test)
+{
+	struct lalloc_global_stats before, after;
+	unsigned int nr_later, i, j;
+	struct fresh_slab f;
+	void *victim, **later;
+	long live0;
+
+	fresh_slab(test, &f);
+	nr_later = 2 * f.slab->nr_objs;
+	later = kunit_kcalloc(test, nr_later, sizeof(*later), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, later);
+	victim = lalloc_alloc(fl_layout, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, victim);
+	KUNIT_ASSERT_PTR_EQ(test, lalloc_slab_of(victim), f.slab);
+	/* The batch the refill parked goes back: only f.first and the victim are out. */
+	lalloc_shrink_all();
+	KUNIT_ASSERT_EQ(test, f.slab->inuse, 2U);
+
+	lalloc_free(victim, fl_layout);
+	lalloc_shrink_all();		/* drained: the victim is the head */
+	KUNIT_ASSERT_PTR_EQ(test, freelist_head(f.s, f.slab), victim);
+	KUNIT_ASSERT_EQ(test, f.slab->inuse, 1U);
+	live0 = lalloc_test_live_objects();
+
+	lalloc_global_stats_read(&before);
+	lalloc_free(victim, fl_layout);	/* the mistake: parked on a per-CPU stack */
+	lalloc_shrink_all();		/* the drain meets it at the head */
+	lalloc_global_stats_read(&after);
+
+	/* Asserted: without the check the slab would be empty, f.first in freed pages. */
+	KUNIT_ASSERT_EQ(test, after.errors_detected - before.errors_detected, 1ULL);
+	KUNIT_EXPECT_EQ(test, after.debug_double_frees - before.debug_double_frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, after.freelist_corruptions, before.freelist_corruptions);
+	KUNIT_EXPECT_EQ(test, f.slab->inuse, 1U);
+	KUNIT_EXPECT_FALSE(test, f.slab->retired);
+	KUNIT_EXPECT_PTR_EQ(test, freelist_head(f.s, f.slab), victim);
+	KUNIT_EXPECT_EQ(test, freelist_length(f.s, f.slab), f.slab->nr_objs - 1);
+	/*
+	 * The per-CPU stack counted the free before the slab refused it: the
+	 * cache's counters see one free more than there was.
+	 */
+	KUNIT_EXPECT_EQ(test, lalloc_test_live_objects(), live0 - 1);
+
+	/* Every slot handed out once: the victim among them, only once. */
+	for (i = 0; i < nr_later; i++) {
+		later[i] = lalloc_alloc(fl_layout, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, later[i]);
+		KUNIT_EXPECT_PTR_NE(test, later[i], f.first);
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_PTR_NE(test, later[i], later[j]);
+	}
+	for (i = 0; i < nr_later; i++)
+		lalloc_free(later[i], fl_layout);
+	lalloc_free(f.first, fl_layout);
+	lalloc_shrink_all();
+	/* Its count right to the end: the slab emptied and was given back. */
+	KUNIT_EXPECT_EQ(test, slabs_in_service(f.s), 0UL);
+	KUNIT_EXPECT_EQ(test, lalloc_test_live_objects(), live0 - 2);
+	lalloc_global_stats_read(&before);
+	KUNIT_EXPECT_EQ(test, before.errors_detected, after.errors_detected);
+}
+
 /* Links are stored encoded where the kernel hardens its own freelists. */
 static void freelist_links_encoded(struct kunit *test)
 {
@@ -242,6 +339,7 @@ static struct kunit_case freelist_cases[] = {
 	KUNIT_CASE(freelist_zeroed_link_caught),
 	KUNIT_CASE(freelist_foreign_link_caught),
 	KUNIT_CASE(freelist_forged_slot_link_caught),
+	KUNIT_CASE(freelist_double_free_at_head_caught),
 	KUNIT_CASE(freelist_truncated_caught),
 	{}
 };
