@@ -225,6 +225,67 @@ static void large_vmalloc_remap(struct kunit *test)
 }
 
 /*
+ * A vmalloc-kind free whose layout or pointer does not match a block of
+ * lalloc's, with no debug checks: a layout of fewer or more pages, a
+ * pointer into the block's second megabyte, a vmalloc buffer lalloc never
+ * handed out. lalloc_vmalloc_free() refuses each, counts it, and leaks
+ * nothing: the block stays mapped and counted, its bytes intact, and
+ * freed with its own layout it goes back whole.
+ */
+static void large_vmalloc_free_mismatch(struct kunit *test)
+{
+	struct lalloc_layout l = L(SZ_8M + SZ_4K, SZ_64K);
+	static const struct lalloc_layout wrong[] = {
+		{ SZ_8M, SZ_64K }, { SZ_8M + 2 * SZ_4K, SZ_64K }, { SZ_16M, SZ_4K },
+	};
+	struct lalloc_global_stats g0, g1, g2;
+	unsigned long held0, held1;
+	void *foreign;
+	unsigned int i;
+	u32 *p;
+
+	lalloc_vmalloc_flush();
+	lalloc_global_stats_read(&g0);
+	held0 = lalloc_pages_held();
+	p = lalloc_alloc(l, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_TRUE(test, is_vmalloc_addr(p));
+	fill_offsets(p, l.size);
+	foreign = vmalloc(2 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	held1 = lalloc_pages_held();
+	lalloc_global_stats_read(&g1);
+
+	for (i = 0; i < ARRAY_SIZE(wrong); i++)
+		lalloc_free(p, wrong[i]);
+	lalloc_free((u8 *)p + SZ_1M, l);
+	lalloc_free(foreign, l);
+	lalloc_vmalloc_flush();
+	lalloc_global_stats_read(&g2);
+
+	/* Asserted: a block freed by a wrong free must not be freed again below. */
+	KUNIT_ASSERT_EQ(test, g2.errors_detected - g1.errors_detected,
+			(u64)ARRAY_SIZE(wrong) + 2);
+	KUNIT_ASSERT_EQ(test, g2.vmalloc_frees, g1.vmalloc_frees);
+	KUNIT_EXPECT_EQ(test, g2.invalid_layouts, g1.invalid_layouts);
+	KUNIT_EXPECT_EQ(test, g2.vmalloc_bytes, g1.vmalloc_bytes);
+	KUNIT_EXPECT_EQ(test, g2.vmalloc_requested_bytes, g1.vmalloc_requested_bytes);
+	KUNIT_EXPECT_EQ(test, lalloc_pages_held(), held1);
+	KUNIT_EXPECT_EQ(test, first_bad_offset(p, l.size), SIZE_MAX);
+	fill_offsets(p, l.size);	/* still mapped, still writable */
+	vfree(foreign);
+
+	lalloc_free(p, l);
+	lalloc_vmalloc_flush();
+	lalloc_global_stats_read(&g1);
+	KUNIT_EXPECT_EQ(test, g1.vmalloc_frees - g2.vmalloc_frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, g1.errors_detected, g2.errors_detected);
+	KUNIT_EXPECT_EQ(test, g1.vmalloc_bytes, g0.vmalloc_bytes);
+	KUNIT_EXPECT_EQ(test, g1.vmalloc_requested_bytes, g0.vmalloc_requested_bytes);
+	KUNIT_EXPECT_EQ(test, lalloc_pages_held(), held0);
+}
+
+/*
  * Zone modifiers and __GFP_MOVABLE are not the caller's to choose for page
  * blocks: GFP_DMA must not take ZONE_DMA's scarce pages for a block that
  * lalloc would then hand to anyone.
@@ -254,6 +315,7 @@ static struct kunit_case large_cases[] = {
 	KUNIT_CASE(large_vmalloc_nonblocking),
 	KUNIT_CASE(large_vmalloc_zeroed),
 	KUNIT_CASE(large_vmalloc_remap),
+	KUNIT_CASE(large_vmalloc_free_mismatch),
 	KUNIT_CASE(large_pages_ignore_zone),
 	{}
 };
