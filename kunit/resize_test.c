@@ -240,6 +240,63 @@ static void resize_bad_input(struct kunit *test)
 	lalloc_free(p, a);
 }
 
+/*
+ * realloc of a block with an invalid old layout: NULL, counted as an
+ * invalid layout, and the block neither freed nor moved, whatever the new
+ * layout asks. The zero-size new layout, which would free the block, is
+ * the one only lalloc_realloc()'s own check refuses: grow and shrink
+ * refuse the others too.
+ */
+static void resize_realloc_invalid_old(struct kunit *test)
+{
+	static const struct lalloc_layout bad[] = {
+		{ 64, 3 }, { 64, 0 }, { LONG_MAX, 8 }, { 64, 1UL << 63 },
+	};
+	static const struct lalloc_layout next[] = {
+		{ 0, 8 }, { 0, 1 }, { 32, 8 }, { 64, 8 }, { 3000, 8 },
+	};
+	struct lalloc_stats *st0, *st1;
+	struct lalloc_global_stats g0, g1;
+	struct lalloc_layout a = L(64, 8);
+	unsigned int i, j;
+	long live0;
+	u8 *p, *q;
+
+	st0 = kunit_kzalloc(test, sizeof(*st0), GFP_KERNEL);
+	st1 = kunit_kzalloc(test, sizeof(*st1), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st0);
+	KUNIT_ASSERT_NOT_NULL(test, st1);
+	p = lalloc_alloc(a, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	pattern_fill(p, a.size, 11);
+	live0 = lalloc_test_live_objects();
+	lalloc_global_stats_read(&g0);
+	lalloc_stats_fill(st0);
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		for (j = 0; j < ARRAY_SIZE(next); j++)
+			KUNIT_EXPECT_NULL_MSG(test, lalloc_realloc(p, bad[i], next[j], GFP_KERNEL),
+					      "(%zu,%zu)->(%zu,%zu)", bad[i].size, bad[i].align,
+					      next[j].size, next[j].align);
+
+	lalloc_global_stats_read(&g1);
+	lalloc_stats_fill(st1);
+	KUNIT_EXPECT_EQ(test, g1.invalid_layouts - g0.invalid_layouts,
+			(u64)(ARRAY_SIZE(bad) * ARRAY_SIZE(next)));
+	KUNIT_EXPECT_EQ(test, st1->errors_detected - st0->errors_detected,
+			(u64)(ARRAY_SIZE(bad) * ARRAY_SIZE(next)));
+	KUNIT_EXPECT_EQ(test, g1.errors_detected, g0.errors_detected);
+	/* Nothing freed, moved or allocated: the block is intact and the caller's. */
+	KUNIT_EXPECT_EQ(test, lalloc_test_live_objects(), live0);
+	KUNIT_EXPECT_EQ(test, st1->requested_bytes, st0->requested_bytes);
+	KUNIT_EXPECT_EQ(test, pattern_check(p, a.size, 11), a.size);
+	q = lalloc_realloc(p, a, L(3000, 8), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, pattern_check(q, a.size, 11), a.size);
+	lalloc_free(q, L(3000, 8));
+	KUNIT_EXPECT_EQ(test, lalloc_test_live_objects(), live0 - 1);
+}
+
 struct fail_case {
 	const char *name;
 	struct lalloc_layout old, new;
@@ -318,6 +375,7 @@ static struct kunit_case resize_cases[] = {
 	KUNIT_CASE(resize_align_change),
 	KUNIT_CASE(resize_zero_size),
 	KUNIT_CASE(resize_bad_input),
+	KUNIT_CASE(resize_realloc_invalid_old),
 	KUNIT_CASE(resize_fits_usable_size),
 	KUNIT_CASE_PARAM(resize_failure_keeps_block, fail_gen_params),
 	KUNIT_CASE(resize_shrink_failure_stays),
