@@ -227,10 +227,12 @@ static void large_vmalloc_remap(struct kunit *test)
 /*
  * A vmalloc-kind free whose layout or pointer does not match a block of
  * lalloc's, with no debug checks: a layout of fewer or more pages, a
- * pointer into the block's second megabyte, a vmalloc buffer lalloc never
- * handed out. lalloc_vmalloc_free() refuses each, counts it, and leaks
- * nothing: the block stays mapped and counted, its bytes intact, and
- * freed with its own layout it goes back whole.
+ * pointer into the block's second megabyte, pointers into its first page
+ * that are not page-aligned (they find the block's descriptor; vunmap()
+ * would WARN on them and the pages be freed still mapped), a vmalloc
+ * buffer lalloc never handed out. lalloc_vmalloc_free() refuses each,
+ * counts it, and leaks nothing: the block stays mapped and counted, its
+ * bytes intact, and freed with its own layout it goes back whole.
  */
 static void large_vmalloc_free_mismatch(struct kunit *test)
 {
@@ -259,13 +261,15 @@ static void large_vmalloc_free_mismatch(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(wrong); i++)
 		lalloc_free(p, wrong[i]);
 	lalloc_free((u8 *)p + SZ_1M, l);
+	lalloc_free((u8 *)p + 8, l);
+	lalloc_free((u8 *)p + PAGE_SIZE - 4, l);
 	lalloc_free(foreign, l);
 	lalloc_vmalloc_flush();
 	lalloc_global_stats_read(&g2);
 
 	/* Asserted: a block freed by a wrong free must not be freed again below. */
 	KUNIT_ASSERT_EQ(test, g2.errors_detected - g1.errors_detected,
-			(u64)ARRAY_SIZE(wrong) + 2);
+			(u64)ARRAY_SIZE(wrong) + 4);
 	KUNIT_ASSERT_EQ(test, g2.vmalloc_frees, g1.vmalloc_frees);
 	KUNIT_EXPECT_EQ(test, g2.invalid_layouts, g1.invalid_layouts);
 	KUNIT_EXPECT_EQ(test, g2.vmalloc_bytes, g1.vmalloc_bytes);
@@ -283,6 +287,84 @@ static void large_vmalloc_free_mismatch(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, g1.vmalloc_bytes, g0.vmalloc_bytes);
 	KUNIT_EXPECT_EQ(test, g1.vmalloc_requested_bytes, g0.vmalloc_requested_bytes);
 	KUNIT_EXPECT_EQ(test, lalloc_pages_held(), held0);
+}
+
+/*
+ * Resizes and lalloc_usable_size() of a vmalloc-kind block through a
+ * pointer that is not its start (8 bytes in; a page in) or a layout of
+ * another page count, with no debug checks and then with the entry points'
+ * hooks on (latency_stats): each is refused and counted, before anything
+ * is copied, zeroed, remapped or freed. Without the check, an in-place
+ * grow_zeroed of p + 8 would write 8 bytes past the block into its guard
+ * page, a remap would vunmap() p + 8 (a WARN) and free the block's pages
+ * mapped, and a move would copy from past the block's end and free it.
+ */
+static void large_vmalloc_resize_mismatch(struct kunit *test)
+{
+	struct lalloc_layout l = L(SZ_8M + 100, SZ_64K);
+	/* Same pages, an alignment p + 8 meets: a grow in place. */
+	const struct lalloc_layout same = L(SZ_8M + SZ_4K, 8);
+	const struct lalloc_layout bigger = L(SZ_16M, SZ_64K);
+	const struct lalloc_layout smaller = L(SZ_8M, SZ_4K);
+	const struct lalloc_layout pages = L(SZ_2M, SZ_4K);
+	const struct lalloc_layout slab = L(64, 8);
+	const struct lalloc_layout fewer = L(SZ_8M, SZ_64K);
+	struct lalloc_global_stats g1, g2;
+	unsigned long held1;
+	unsigned int round, calls = 0;
+	u32 *p;
+	u8 *bad;
+
+	lalloc_vmalloc_flush();
+	p = lalloc_alloc(l, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	fill_offsets(p, l.size);
+	held1 = lalloc_pages_held();
+	lalloc_global_stats_read(&g1);
+
+	for (round = 0; round < 2; round++) {
+		unsigned int k;
+
+		if (round)
+			lalloc_latency_enable(true);
+		for (k = 0; k < 2; k++) {
+			bad = (u8 *)p + (k ? PAGE_SIZE : 8);
+			KUNIT_EXPECT_NULL(test, lalloc_grow_zeroed(bad, l, same, GFP_KERNEL));
+			KUNIT_EXPECT_NULL(test, lalloc_grow(bad, l, bigger, GFP_KERNEL));
+			KUNIT_EXPECT_NULL(test, lalloc_shrink(bad, l, smaller, GFP_KERNEL));
+			KUNIT_EXPECT_NULL(test, lalloc_shrink(bad, l, pages, GFP_KERNEL));
+			KUNIT_EXPECT_NULL(test, lalloc_realloc(bad, l, slab, GFP_KERNEL));
+			KUNIT_EXPECT_NULL(test, lalloc_realloc(bad, l, bigger, GFP_KERNEL));
+			KUNIT_EXPECT_EQ(test, lalloc_usable_size(bad, l), 0UL);
+			calls += 7;
+		}
+		/* The right pointer with a layout of fewer pages. */
+		KUNIT_EXPECT_NULL(test, lalloc_grow(p, fewer, bigger, GFP_KERNEL));
+		KUNIT_EXPECT_EQ(test, lalloc_usable_size(p, fewer), 0UL);
+		calls += 2;
+		if (round)
+			lalloc_latency_enable(false);
+	}
+	lalloc_vmalloc_flush();
+	lalloc_global_stats_read(&g2);
+
+	/* Asserted: a block a wrong resize freed must not be freed again below. */
+	KUNIT_ASSERT_EQ(test, g2.errors_detected - g1.errors_detected, (u64)calls);
+	KUNIT_ASSERT_EQ(test, g2.vmalloc_frees, g1.vmalloc_frees);
+	KUNIT_EXPECT_EQ(test, g2.vmalloc_allocs, g1.vmalloc_allocs);
+	KUNIT_EXPECT_EQ(test, g2.large_allocs, g1.large_allocs);
+	KUNIT_EXPECT_EQ(test, g2.invalid_layouts, g1.invalid_layouts);
+	KUNIT_EXPECT_EQ(test, g2.vmalloc_bytes, g1.vmalloc_bytes);
+	KUNIT_EXPECT_EQ(test, g2.vmalloc_requested_bytes, g1.vmalloc_requested_bytes);
+	KUNIT_EXPECT_EQ(test, lalloc_pages_held(), held1);
+	KUNIT_EXPECT_EQ(test, first_bad_offset(p, l.size), SIZE_MAX);
+	/* The block is still the caller's, whole: its own layout works. */
+	KUNIT_EXPECT_EQ(test, lalloc_usable_size(p, l), (size_t)(SZ_8M + SZ_4K));
+	lalloc_free(p, l);
+	lalloc_vmalloc_flush();
+	lalloc_global_stats_read(&g1);
+	KUNIT_EXPECT_EQ(test, g1.vmalloc_frees - g2.vmalloc_frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, g1.errors_detected, g2.errors_detected);
 }
 
 /*
@@ -316,6 +398,7 @@ static struct kunit_case large_cases[] = {
 	KUNIT_CASE(large_vmalloc_zeroed),
 	KUNIT_CASE(large_vmalloc_remap),
 	KUNIT_CASE(large_vmalloc_free_mismatch),
+	KUNIT_CASE(large_vmalloc_resize_mismatch),
 	KUNIT_CASE(large_pages_ignore_zone),
 	{}
 };

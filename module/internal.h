@@ -224,6 +224,7 @@ void *lalloc_vmalloc_alloc(struct lalloc_layout l, gfp_t gfp);
 void *lalloc_vmalloc_remap(void *p, struct lalloc_layout old,
 			   struct lalloc_layout new, gfp_t gfp);
 void lalloc_vmalloc_free(void *p, struct lalloc_layout l);
+bool lalloc_vmalloc_check(const void *p, struct lalloc_layout l, const char *op);
 void lalloc_vmalloc_flush(void);
 bool lalloc_large_shrink_in_place(void *p, struct lalloc_layout old,
 				  struct lalloc_layout new);

@@ -235,9 +235,56 @@ static struct lalloc_vblock *vblock_of(const void *p)
 	return (struct lalloc_vblock *)page_private(vmalloc_to_page(p));
 }
 
+/*
+ * The descriptor of the block that starts at @p and has the page count of
+ * @l, or NULL. Only the block's first page has a descriptor, so a pointer
+ * to a later page has none; a pointer into the first page past its first
+ * byte finds the descriptor and must be refused by its offset: vunmap()
+ * of anything but an area's start WARNs and unmaps nothing, and the pages
+ * would then be freed while still mapped.
+ */
+static struct lalloc_vblock *vblock_lookup(const void *p, struct lalloc_layout l)
+{
+	struct lalloc_vblock *b;
+	struct page *page;
+
+	if (!is_vmalloc_addr(p) || !PAGE_ALIGNED(p))
+		return NULL;
+	page = vmalloc_to_page(p);
+	b = page ? (void *)page_private(page) : NULL;
+	if (!b || b->pages[0] != page || b->nr_pages != size_pages(l.size))
+		return NULL;
+	return b;
+}
+
+/**
+ * lalloc_vmalloc_check() - whether @p and @l name a vmalloc-kind block
+ * @p: the pointer a caller passed
+ * @l: the vmalloc-kind layout it passed with it
+ * @op: what the caller asked for ("free", "resize", ...), for the report
+ *
+ * A pointer that is not the first byte of a block of lalloc's (into one,
+ * page-aligned or not, or a vmalloc() buffer of someone else's), or a
+ * layout of another page count, would have the block's pages freed or
+ * remapped wrongly: refused, counted in errors_detected and reported
+ * (rate-limited, no address printed). The block is left as it is.
+ *
+ * Context: any context.
+ * Return: true when the block may be used as @l says.
+ */
+bool lalloc_vmalloc_check(const void *p, struct lalloc_layout l, const char *op)
+{
+	if (likely(vblock_lookup(p, l)))
+		return true;
+	lalloc_gstat_inc(errors_detected);
+	pr_warn_ratelimited("vmalloc %s with a pointer or layout (size %zu, align %zu) that does not match a block; block left alone\n",
+			    op, l.size, l.align);
+	return false;
+}
+
 /**
  * lalloc_vmalloc_remap() - resize a vmalloc-kind block by remapping its pages
- * @p: the block
+ * @p: the block, which lalloc_vmalloc_check() accepted with @old
  * @old: its current layout
  * @new: the new layout, also of the vmalloc kind, another page count
  * @gfp: allocation flags for the new pages; must allow blocking
@@ -356,22 +403,20 @@ static bool can_sleep(void)
  * @p: the block
  * @l: its current layout
  *
+ * A @p or @l that does not name a block (lalloc_vmalloc_check()) frees
+ * nothing: reported, counted, the block leaked.
+ *
  * Context: any context; where sleeping is not allowed the unmap is deferred
  * to a work item, and the block stays counted until it runs.
  */
 void lalloc_vmalloc_free(void *p, struct lalloc_layout l)
 {
-	struct page *page = vmalloc_to_page(p);
-	struct lalloc_vblock *b = page ? (void *)page_private(page) : NULL;
+	struct lalloc_vblock *b;
 
-	/* Not a block of lalloc's, or a layout of another page count. */
-	if (!b || b->pages[0] != page ||
-	    b->nr_pages != size_pages(l.size)) {
-		lalloc_gstat_inc(errors_detected);
-		pr_warn_ratelimited("vmalloc free with a layout (size %zu, align %zu) that does not match its block; block leaked\n",
-				    l.size, l.align);
+	/* Not the start of a block of lalloc's, or another page count. */
+	if (!lalloc_vmalloc_check(p, l, "free"))
 		return;
-	}
+	b = vblock_of(p);
 	b->size = l.size;
 	if (can_sleep()) {
 		vblock_release(p, b);

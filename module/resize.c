@@ -26,7 +26,9 @@
  * @l: its current layout
  *
  * Return: the bytes the block really has (at least @l.size), 0 for a
- * zero-size block or an invalid layout.
+ * zero-size block or an invalid layout, and 0 (counted in errors_detected)
+ * for a vmalloc-kind @l whose @p is not the start of a block of that many
+ * pages.
  */
 size_t lalloc_usable_size(const void *p, struct lalloc_layout l)
 {
@@ -48,6 +50,9 @@ size_t lalloc_usable_size(const void *p, struct lalloc_layout l)
 		lalloc_san_usable(p, PAGE_ALIGN(l.size));
 		return PAGE_ALIGN(l.size);
 	case LALLOC_KIND_VMALLOC:
+		/* A caller would use PAGE_ALIGN(l.size) bytes from @p. */
+		if (!lalloc_vmalloc_check(p, l, "usable size"))
+			return 0;
 		return PAGE_ALIGN(l.size);
 	default:
 		return 0;
@@ -214,6 +219,13 @@ void *lalloc_resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
 		lalloc_gstat_inc(invalid_layouts);
 		return NULL;
 	}
+	/*
+	 * A vmalloc-kind block is looked up before it is used: a pointer into
+	 * one (or not one at all) would be copied from, zeroed past its end,
+	 * remapped or freed as if it were the block.
+	 */
+	if (old_kind == LALLOC_KIND_VMALLOC && !lalloc_vmalloc_check(p, old, "resize"))
+		return NULL;
 	gfp &= ~__GFP_ZERO;
 	/* A block of a cache with debug checks is checked before it is used. */
 	if (old_kind == LALLOC_KIND_SLAB && lalloc_hooks_on()) {
@@ -276,7 +288,9 @@ void *lalloc_resize(void *p, struct lalloc_layout old, struct lalloc_layout new,
  *
  * Context: as lalloc_alloc().
  * Return: the block (@p if it stayed in place), or NULL with @p untouched
- * and still owned by the caller, also when the layouts are invalid.
+ * and still owned by the caller, also when the layouts are invalid or a
+ * vmalloc-kind @p is not the start of a block @old describes (counted in
+ * errors_detected).
  */
 void *lalloc_grow(void *p, struct lalloc_layout old, struct lalloc_layout new,
 		  gfp_t gfp)
