@@ -200,11 +200,14 @@ static unsigned int freelist_length(struct lalloc_cache *s, struct lalloc_slab *
  * head of its slab's freelist: its first free was drained back to the
  * slab, so the second, drained too, meets it there. Linking it again would
  * make it its own next and hand it out twice; slab_push() refuses it,
- * counts it, and the slab, its count and its list stay as they were.
+ * counts it, and the slab, its count and its list stay as they were, and
+ * so do the cache's frees and live objects: the refused free is not a free.
  */
 static void freelist_double_free_at_head_caught(struct kunit *test)
 {
 	struct lalloc_global_stats before, after;
+	struct lalloc_cache_stats r0, r1;
+	struct lalloc_cpu_stats c0, c1;
 	unsigned int nr_later, i, j;
 	struct fresh_slab f;
 	void *victim, **later;
@@ -227,6 +230,8 @@ static void freelist_double_free_at_head_caught(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, f.slab->inuse, 1U);
 	live0 = lalloc_test_live_objects();
 
+	lalloc_cache_stats_read(f.s, &c0);
+	lalloc_cache_record(f.s, &r0);
 	lalloc_global_stats_read(&before);
 	lalloc_free(victim, fl_layout);	/* the mistake: parked on a per-CPU stack */
 	lalloc_shrink_all();		/* the drain meets it at the head */
@@ -241,10 +246,20 @@ static void freelist_double_free_at_head_caught(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, freelist_head(f.s, f.slab), victim);
 	KUNIT_EXPECT_EQ(test, freelist_length(f.s, f.slab), f.slab->nr_objs - 1);
 	/*
-	 * The per-CPU stack counted the free before the slab refused it: the
-	 * cache's counters see one free more than there was.
+	 * The per-CPU stack counted the free before the slab refused it; the
+	 * refusal takes it out again: the frees and the live objects are
+	 * exactly what they were, and so is what userspace reads.
 	 */
-	KUNIT_EXPECT_EQ(test, lalloc_test_live_objects(), live0 - 1);
+	KUNIT_EXPECT_EQ(test, lalloc_test_live_objects(), live0);
+	lalloc_cache_stats_read(f.s, &c1);
+	KUNIT_EXPECT_EQ(test, c1.refused_frees - c0.refused_frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, c1.fast_frees + c1.slow_frees,
+			c0.fast_frees + c0.slow_frees);
+	KUNIT_EXPECT_EQ(test, c1.fast_allocs + c1.slow_allocs,
+			c0.fast_allocs + c0.slow_allocs);
+	lalloc_cache_record(f.s, &r1);
+	KUNIT_EXPECT_EQ(test, r1.active_objs, r0.active_objs);
+	KUNIT_EXPECT_EQ(test, r1.frees, r0.frees);
 
 	/* Every slot handed out once: the victim among them, only once. */
 	for (i = 0; i < nr_later; i++) {
@@ -260,7 +275,9 @@ static void freelist_double_free_at_head_caught(struct kunit *test)
 	lalloc_shrink_all();
 	/* Its count right to the end: the slab emptied and was given back. */
 	KUNIT_EXPECT_EQ(test, slabs_in_service(f.s), 0UL);
-	KUNIT_EXPECT_EQ(test, lalloc_test_live_objects(), live0 - 2);
+	KUNIT_EXPECT_EQ(test, lalloc_test_live_objects(), live0 - 1);
+	lalloc_cache_record(f.s, &r1);
+	KUNIT_EXPECT_EQ(test, r1.active_objs, r0.active_objs - 1);
 	lalloc_global_stats_read(&before);
 	KUNIT_EXPECT_EQ(test, before.errors_detected, after.errors_detected);
 }

@@ -78,10 +78,16 @@ void lalloc_freelist_truncated(struct lalloc_cache *s, struct lalloc_slab *slab)
  * @s: the cache
  *
  * The slot is already free: linking it again would make it its own next,
- * handed out twice. It is left as it is, and the free counted.
+ * handed out twice. It is left as it is. The free was counted when it was
+ * pushed on a per-CPU stack (the fast path does not look); it is counted
+ * again here as refused, which the stats' reads take out of the frees, so
+ * the cache's frees and live objects stay exact.
+ *
+ * Context: under @s->lock, interrupts off (or on PREEMPT_RT, pinned).
  */
 void lalloc_double_free_caught(struct lalloc_cache *s)
 {
+	lalloc_stat_inc(s, refused_frees);
 	lalloc_gstat_inc(errors_detected);
 	lalloc_gstat_inc(debug_double_frees);
 	pr_err_ratelimited("%s: double free of a slot already free; ignored\n", s->name);

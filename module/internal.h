@@ -76,6 +76,11 @@ struct lalloc_cpu_stats {
 	u64 shrink_in_place;
 	u64 shrink_moved;
 	u64 failures;
+	/*
+	 * Frees counted above that their slab then refused (a double free
+	 * slab_push() caught): reads take them out of the frees (stats.c).
+	 */
+	u64 refused_frees;
 };
 
 /* A cache's per-CPU half: everything the fast path touches. */
