@@ -182,7 +182,7 @@ void *lalloc_vmalloc_alloc(struct lalloc_layout l, gfp_t gfp)
 		goto free_pages;
 	if (!vblock_fill(b->pages, nr, gfp & ~LALLOC_LARGE_GFP_DROP))
 		goto free_pages;
-	/* VM_IOREMAP: the area is aligned to its size's next power of two. */
+	/* With VM_IOREMAP the area is aligned to its size's next power of two. */
 	p = vmap(b->pages, nr, vmap_flags(l), PAGE_KERNEL);
 	if (!p)
 		goto free_pages;

@@ -21,12 +21,11 @@
  *   first pass happened after its allocation, which the second pass, later,
  *   counts too.
  * - A double free that a slab refused (slab_push()) was counted as a free by
- *   the per-CPU stack that took it; the slab counts it again in
- *   refused_frees, which reads subtract from the frees (never below zero).
- *   frees and active_objs stay exact, and frees may go down between two
- *   reads by the refusals in between. requested_bytes is not corrected:
- *   the refused free's size is not known at the slab, so it reads lower by
- *   that size, as after any free naming more than was asked.
+ *   the per-CPU stack that took it (frees count calls, and only grow); the
+ *   slab counts it again in refused_frees, which active_objs adds back, so
+ *   the live objects stay exact. requested_bytes is not corrected: the
+ *   refused free's size is not known at the slab, so it reads lower by that
+ *   size, as after any free naming more than was asked.
  * - Byte and page gauges are signed per-CPU sums: a block allocated on a
  *   CPU already summed and freed on one not yet summed makes a sum too small
  *   by its size, below zero when little is live. Reads clamp them at zero.
@@ -123,22 +122,6 @@ static void cache_stats_raw(struct lalloc_cache *s, struct lalloc_cpu_stats *sum
 	sum->refused_frees = frees.refused_frees;
 }
 
-/*
- * A double free that slab_push() refused was counted as a free when it was
- * pushed on a per-CPU stack, before its slab saw it: take it out of the
- * frees again, from the fast frees first (where such a free is counted
- * unless it found the stack full). Never below zero: a reader may see a
- * refusal before the free it refuses, and since a reset, a refusal of a
- * free counted before it. refused_frees itself stays as summed.
- */
-static void drop_refused(struct lalloc_cpu_stats *sum)
-{
-	u64 n = min(sum->refused_frees, sum->fast_frees);
-
-	sum->fast_frees -= n;
-	sum->slow_frees -= min(sum->refused_frees - n, sum->slow_frees);
-}
-
 static void global_stats_pass(struct lalloc_global_stats *sum)
 {
 	unsigned int cpu;
@@ -182,7 +165,6 @@ void lalloc_cache_stats_read(struct lalloc_cache *s, struct lalloc_cpu_stats *su
 	} while (read_seqcount_retry(&base_seq, seq));
 	cache_stats_raw(s, sum);
 	sub_words(sum, &base, NR_WORDS(*sum));
-	drop_refused(sum);
 	sum->requested_bytes = clamp_gauge(sum->requested_bytes);
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_cache_stats_read);
@@ -215,13 +197,16 @@ void lalloc_global_stats_read(struct lalloc_global_stats *sum)
 }
 EXPORT_SYMBOL_IF_KUNIT(lalloc_global_stats_read);
 
-/* Live objects of a cache from raw sums, never reset, never negative. */
+/*
+ * Live objects of a cache from raw sums, never reset, never negative. A
+ * free its slab refused (a double free) freed nothing: added back. It is
+ * summed with the frees, and counted after the free it refuses, so adding
+ * it never takes the result below zero.
+ */
 static u64 cache_active(const struct lalloc_cpu_stats *raw)
 {
-	struct lalloc_cpu_stats r = *raw;
-
-	drop_refused(&r);
-	return r.fast_allocs + r.slow_allocs - r.fast_frees - r.slow_frees;
+	return raw->fast_allocs + raw->slow_allocs + raw->refused_frees -
+	       raw->fast_frees - raw->slow_frees;
 }
 
 /* requested_bytes of lalloc_stats, summed now. */
