@@ -298,6 +298,56 @@ static void large_vmalloc_free_mismatch(struct kunit *test)
 }
 
 /*
+ * A vmalloc-kind block freed twice: in process context, and from a context
+ * that cannot sleep (the unmap deferred to the work item, the block still
+ * mapped), each second free before or after the first has finished; and a
+ * foreign vmalloc buffer whose first page's ->private is its owner's (TTM
+ * keeps an order there). Each mistake is refused and counted, nothing is
+ * freed twice, and nothing of the foreign page is read as lalloc's.
+ */
+static void large_vmalloc_double_free(struct kunit *test)
+{
+	struct lalloc_layout l = L(SZ_4M + SZ_64K, PAGE_SIZE);
+	struct lalloc_global_stats g0, g1;
+	unsigned long held0, flags;
+	struct page *page;
+	void *p, *foreign;
+
+	lalloc_vmalloc_flush();
+	lalloc_global_stats_read(&g0);
+	held0 = lalloc_pages_held();
+
+	p = lalloc_alloc(l, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	lalloc_free(p, l);
+	lalloc_free(p, l);		/* unmapped already */
+
+	p = lalloc_alloc(l, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	local_irq_save(flags);
+	lalloc_free(p, l);		/* deferred: still mapped */
+	lalloc_free(p, l);
+	local_irq_restore(flags);
+	lalloc_free(p, l);		/* the work item may not have run yet */
+	lalloc_vmalloc_flush();
+
+	foreign = vmalloc(2 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	page = vmalloc_to_page(foreign);
+	set_page_private(page, 3);	/* an owner's word, not a descriptor */
+	lalloc_free(foreign, L(2 * PAGE_SIZE + SZ_4M, PAGE_SIZE));
+	set_page_private(page, 0);
+	vfree(foreign);
+
+	lalloc_global_stats_read(&g1);
+	KUNIT_EXPECT_EQ(test, g1.errors_detected - g0.errors_detected, 4ULL);
+	KUNIT_EXPECT_EQ(test, g1.vmalloc_frees - g0.vmalloc_frees, 2ULL);
+	KUNIT_EXPECT_EQ(test, g1.vmalloc_bytes, g0.vmalloc_bytes);
+	KUNIT_EXPECT_EQ(test, g1.vmalloc_requested_bytes, g0.vmalloc_requested_bytes);
+	KUNIT_EXPECT_EQ(test, lalloc_pages_held(), held0);
+}
+
+/*
  * Resizes and lalloc_usable_size() of a vmalloc-kind block through a
  * pointer that is not its start (8 bytes in; a page in) or a layout of
  * another page count, with no debug checks and then with the entry points'
@@ -407,6 +457,7 @@ static struct kunit_case large_cases[] = {
 	KUNIT_CASE(large_vmalloc_remap),
 	KUNIT_CASE(large_vmalloc_free_mismatch),
 	KUNIT_CASE(large_vmalloc_resize_mismatch),
+	KUNIT_CASE(large_vmalloc_double_free),
 	KUNIT_CASE(large_pages_ignore_zone),
 	{}
 };

@@ -14,8 +14,9 @@
  * IOREMAP_MAX_ORDER, 1 GiB on x86-64). A block here is larger than 4 MiB, so
  * it is at least 8 MiB-aligned: every alignment up to LALLOC_MAX_BLOCK is met
  * at every size, without relying on huge pages. Layouts aligned to a page
- * at most need no more than vmap()'s pages and do without (vmap_flags()). A descriptor (the page
- * array) hangs off page_private() of the first page.
+ * at most need no more than vmap()'s pages and do without (vmap_flags()).
+ * A descriptor (the page array) is found through lalloc's own index of its
+ * blocks (vblocks).
  *
  * vmap() and vunmap() sleep: a non-blocking allocation that only this path
  * could serve fails, and a free from a context that cannot sleep is handed
@@ -49,15 +50,37 @@
 #define LALLOC_BULK_PAGES	100UL
 
 /*
- * A vmalloc-kind block: found from page_private() of its first page. The
- * page array is apart so that it is a power of two for a power-of-two
- * size, which kmalloc does not round up.
+ * A vmalloc-kind block's descriptor. The page array is apart so that it is
+ * a power of two for a power-of-two size, which kmalloc does not round up.
  */
 struct lalloc_vblock {
 	size_t size;			/* the layout's size, set again at free */
 	unsigned long nr_pages;		/* exactly what is held and counted */
 	struct page **pages;
+	/*
+	 * Set only once the block is freed from a context that cannot sleep,
+	 * for the work item: a pointer kept here while the block is live would
+	 * be a reference to it, and kmemleak would never see it leak.
+	 */
+	void *addr;
+	struct llist_node deferred;
+	struct rcu_head rcu;		/* lookups read it under RCU */
 };
+
+/*
+ * Every live vmalloc-kind block, by its address >> PAGE_SHIFT: the only way
+ * from a caller's pointer to a descriptor. page_private() of a page in the
+ * vmalloc space belongs to whoever mapped it (TTM keeps an order there, an
+ * ioremap() has no struct page at all), so lalloc never reads it. A free
+ * claims its block by taking it out, once: a second free, or a resize
+ * after it, finds nothing. Taken from any context, so with interrupts off.
+ */
+static DEFINE_XARRAY_FLAGS(vblocks, XA_FLAGS_LOCK_IRQ);
+
+static unsigned long vblock_index(const void *p)
+{
+	return (unsigned long)p >> PAGE_SHIFT;
+}
 
 static unsigned long size_pages(size_t size)
 {
@@ -137,7 +160,7 @@ static void vblock_destroy(struct lalloc_vblock *b)
 		if (b->pages[i])
 			__free_page(b->pages[i]);
 	kvfree(b->pages);
-	kfree(b);
+	kfree_rcu(b, rcu);
 }
 
 /**
@@ -191,12 +214,15 @@ void *lalloc_vmalloc_alloc(struct lalloc_layout l, gfp_t gfp)
 		p = NULL;
 		goto free_pages;
 	}
-	set_page_private(b->pages[0], (unsigned long)b);
+	if (xa_err(xa_store_irq(&vblocks, vblock_index(p), b, meta_gfp))) {
+		vunmap(p);
+		p = NULL;
+		goto free_pages;
+	}
 	/*
 	 * kmemleak does not see vmap()ed pages: registered. Two references,
 	 * as kmemleak_vmalloc() asks: the vm_struct vmap() made holds one,
-	 * the block's owner the other. (A leaked one is still not reported:
-	 * kmemleak finds a second reference, Documentation/design.rst.)
+	 * the block's owner the other (Documentation/design.rst).
 	 */
 	kmemleak_alloc(p, nr << PAGE_SHIFT, 2, meta_gfp);
 	lalloc_gstat_inc(vmalloc_allocs);
@@ -222,7 +248,6 @@ static void vblock_release(void *p, struct lalloc_vblock *b)
 
 	kmemleak_free(p);
 	vunmap(p);
-	set_page_private(b->pages[0], 0);
 	lalloc_gstat_inc(vmalloc_frees);
 	lalloc_gstat_add(vmalloc_bytes, -(s64)(nr << PAGE_SHIFT));
 	lalloc_account_pages(-(long)nr);
@@ -230,31 +255,29 @@ static void vblock_release(void *p, struct lalloc_vblock *b)
 	vblock_destroy(b);
 }
 
-static struct lalloc_vblock *vblock_of(const void *p)
-{
-	return (struct lalloc_vblock *)page_private(vmalloc_to_page(p));
-}
-
 /*
- * The descriptor of the block that starts at @p and has the page count of
- * @l, or NULL. Only the block's first page has a descriptor, so a pointer
- * to a later page has none; a pointer into the first page past its first
- * byte finds the descriptor and must be refused by its offset: vunmap()
- * of anything but an area's start WARNs and unmaps nothing, and the pages
- * would then be freed while still mapped.
+ * The descriptor of the live block that starts at @p and has the page
+ * count of @l, or NULL: a pointer into a block, to another owner's mapping,
+ * or to a block already freed. Under rcu_read_lock() (or the xarray's lock)
+ * when the block may be freed meanwhile.
  */
 static struct lalloc_vblock *vblock_lookup(const void *p, struct lalloc_layout l)
 {
 	struct lalloc_vblock *b;
-	struct page *page;
 
 	if (!is_vmalloc_addr(p) || !PAGE_ALIGNED(p))
 		return NULL;
-	page = vmalloc_to_page(p);
-	b = page ? (void *)page_private(page) : NULL;
-	if (!b || b->pages[0] != page || b->nr_pages != size_pages(l.size))
+	b = xa_load(&vblocks, vblock_index(p));
+	if (!b || b->nr_pages != size_pages(l.size))
 		return NULL;
 	return b;
+}
+
+static void vblock_refused(struct lalloc_layout l, const char *op)
+{
+	lalloc_gstat_inc(errors_detected);
+	pr_warn_ratelimited("vmalloc %s with a pointer or layout (size %zu, align %zu) that does not match a block; block left alone\n",
+			    op, l.size, l.align);
 }
 
 /**
@@ -274,11 +297,14 @@ static struct lalloc_vblock *vblock_lookup(const void *p, struct lalloc_layout l
  */
 bool lalloc_vmalloc_check(const void *p, struct lalloc_layout l, const char *op)
 {
-	if (likely(vblock_lookup(p, l)))
+	bool ok;
+
+	rcu_read_lock();
+	ok = vblock_lookup(p, l);
+	rcu_read_unlock();
+	if (likely(ok))
 		return true;
-	lalloc_gstat_inc(errors_detected);
-	pr_warn_ratelimited("vmalloc %s with a pointer or layout (size %zu, align %zu) that does not match a block; block left alone\n",
-			    op, l.size, l.align);
+	vblock_refused(l, op);
 	return false;
 }
 
@@ -302,7 +328,7 @@ bool lalloc_vmalloc_check(const void *p, struct lalloc_layout l, const char *op)
 void *lalloc_vmalloc_remap(void *p, struct lalloc_layout old,
 			   struct lalloc_layout new, gfp_t gfp)
 {
-	struct lalloc_vblock *b = vblock_of(p);
+	struct lalloc_vblock *b = xa_load(&vblocks, vblock_index(p));
 	unsigned long old_nr = b->nr_pages, nr = size_pages(new.size), i;
 	unsigned int flags = 0;
 	struct page **pages;
@@ -334,8 +360,14 @@ void *lalloc_vmalloc_remap(void *p, struct lalloc_layout old,
 	}
 	if (!q)
 		goto free_new;
+	if (xa_err(xa_store_irq(&vblocks, vblock_index(q), b, meta_gfp))) {
+		vunmap(q);
+		q = NULL;
+		goto free_new;
+	}
 
 	/* The new mapping holds the bytes: the old one and its surplus go. */
+	xa_erase_irq(&vblocks, vblock_index(p));
 	kmemleak_free(p);
 	vunmap(p);
 	for (i = nr; i < old_nr; i++)
@@ -365,17 +397,17 @@ out:
 
 /*
  * Frees from contexts that cannot sleep, as the kernel's vfree_deferred:
- * the list node lives in the freed block itself, which stays mapped until
- * the work item unmaps it.
+ * the descriptors (out of the index already) wait here for the work item,
+ * which unmaps their blocks.
  */
 static LLIST_HEAD(vblock_deferred);
 
 static void vblock_drain(void)
 {
-	struct llist_node *node, *next;
+	struct lalloc_vblock *b, *next;
 
-	llist_for_each_safe(node, next, llist_del_all(&vblock_deferred))
-		vblock_release(node, vblock_of(node));
+	llist_for_each_entry_safe(b, next, llist_del_all(&vblock_deferred), deferred)
+		vblock_release(b->addr, b);
 }
 
 static void vblock_work_fn(struct work_struct *work)
@@ -412,17 +444,29 @@ static bool can_sleep(void)
 void lalloc_vmalloc_free(void *p, struct lalloc_layout l)
 {
 	struct lalloc_vblock *b;
+	unsigned long flags;
 
-	/* Not the start of a block of lalloc's, or another page count. */
-	if (!lalloc_vmalloc_check(p, l, "free"))
+	/*
+	 * Claimed by taking it out of the index, once: not the start of a live
+	 * block of lalloc's (a second free too), or another page count, and
+	 * the block is left as it is.
+	 */
+	xa_lock_irqsave(&vblocks, flags);
+	b = vblock_lookup(p, l);
+	if (b)
+		__xa_erase(&vblocks, vblock_index(p));
+	xa_unlock_irqrestore(&vblocks, flags);
+	if (!b) {
+		vblock_refused(l, "free");
 		return;
-	b = vblock_of(p);
+	}
 	b->size = l.size;
 	if (can_sleep()) {
 		vblock_release(p, b);
 		return;
 	}
-	if (llist_add((struct llist_node *)p, &vblock_deferred))
+	b->addr = p;
+	if (llist_add(&b->deferred, &vblock_deferred))
 		schedule_work(&vblock_work);
 }
 
