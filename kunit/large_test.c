@@ -308,8 +308,9 @@ static void large_vmalloc_free_mismatch(struct kunit *test)
 static void large_vmalloc_double_free(struct kunit *test)
 {
 	struct lalloc_layout l = L(SZ_4M + SZ_64K, PAGE_SIZE);
+	static DEFINE_SPINLOCK(atomic_section);
 	struct lalloc_global_stats g0, g1;
-	unsigned long held0, flags;
+	unsigned long held0;
 	struct page *page;
 	void *p, *foreign;
 
@@ -324,10 +325,11 @@ static void large_vmalloc_double_free(struct kunit *test)
 
 	p = lalloc_alloc(l, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	local_irq_save(flags);
+	/* A spinlock, not interrupts off: lalloc's contract on PREEMPT_RT. */
+	spin_lock(&atomic_section);
 	lalloc_free(p, l);		/* deferred: still mapped */
 	lalloc_free(p, l);
-	local_irq_restore(flags);
+	spin_unlock(&atomic_section);
 	lalloc_free(p, l);		/* the work item may not have run yet */
 	lalloc_vmalloc_flush();
 

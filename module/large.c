@@ -329,11 +329,20 @@ void *lalloc_vmalloc_remap(void *p, struct lalloc_layout old,
 			   struct lalloc_layout new, gfp_t gfp)
 {
 	struct lalloc_vblock *b = xa_load(&vblocks, vblock_index(p));
-	unsigned long old_nr = b->nr_pages, nr = size_pages(new.size), i;
+	unsigned long old_nr, nr = size_pages(new.size), i;
 	unsigned int flags = 0;
 	struct page **pages;
 	gfp_t meta_gfp;
 	void *q = NULL;
+
+	/*
+	 * Gone since lalloc_vmalloc_check(): a free of the block racing its
+	 * resize, the caller's mistake. Refused; other interleavings of that
+	 * race are not caught (the resize does not claim the block).
+	 */
+	if (!b)
+		return NULL;
+	old_nr = b->nr_pages;
 
 	if (!gfpflags_allow_blocking(gfp))
 		return NULL;
