@@ -39,15 +39,19 @@ static unsigned long free_pages_now(void)
 /*
  * What a vmalloc-kind block may cost beyond its pages: a page-table page
  * per 2 MiB and the levels above, the page array (kmalloc'd, a power-of-two
- * number of pages), and a little for the descriptor, the vmap area,
- * kmemleak's bookkeeping and whatever else runs meanwhile.
+ * number of pages), and some for the descriptor, the vmap area, kmemleak's
+ * bookkeeping, the page allocator's per-CPU lists and whatever the other
+ * CPUs take meanwhile: the free pages are the whole system's. 32 of those
+ * were seen short by 26 at --smp 4; 128 still catch the regression this
+ * guards against, a huge-page vmalloc rounding a block up to 2 MiB (256
+ * pages or more past every size here but 64 MiB).
  */
 static unsigned long vblock_slack(size_t size)
 {
 	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT;
 
 	return (size >> PMD_SHIFT) + 4 +
-	       (1UL << get_order(nr * sizeof(struct page *))) + 32;
+	       (1UL << get_order(nr * sizeof(struct page *))) + 128;
 }
 
 static const size_t grid_sizes[] = {
@@ -65,13 +69,6 @@ static void large_align_grid(struct kunit *test)
 	unsigned int i;
 	size_t align;
 
-	/*
-	 * On one CPU: the page allocator's per-CPU lists hold what a bulk
-	 * refill took from the free pages and did not hand out, counted here
-	 * as taken; a thread that moves between CPUs mid-block leaves such a
-	 * rest on each (seen at --smp 4: 26 pages past the allowance).
-	 */
-	set_cpus_allowed_ptr(current, cpumask_of(raw_smp_processor_id()));
 	for (i = 0; i < ARRAY_SIZE(grid_sizes); i++) {
 		for (align = PAGE_SIZE; align <= LALLOC_MAX_BLOCK; align <<= 1) {
 			struct lalloc_layout l = L(grid_sizes[i], align);
@@ -117,7 +114,6 @@ static void large_align_grid(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, lalloc_pages_held(), held0);
 		}
 	}
-	set_cpus_allowed_ptr(current, cpu_possible_mask);
 	kunit_info(test, "smallest margin under the pages allowed: %ld\n", margin);
 }
 
