@@ -238,6 +238,31 @@ static void large_vmalloc_remap(struct kunit *test)
  * counts it, and leaks nothing: the block stays mapped and counted, its
  * bytes intact, and freed with its own layout it goes back whole.
  */
+/*
+ * After @errors refused calls on the vmalloc-kind block @p of layout @l:
+ * each was counted, none freed or moved anything, and the block's bytes
+ * (filled by fill_offsets()) are as they were. @g1 and @held1 are from
+ * before the calls. Asserted first: a block a wrong call freed must not be
+ * freed again by the caller's test.
+ */
+static void expect_vblock_untouched(struct kunit *test, const u32 *p,
+				    struct lalloc_layout l, u64 errors,
+				    const struct lalloc_global_stats *g1,
+				    unsigned long held1)
+{
+	struct lalloc_global_stats g2;
+
+	lalloc_vmalloc_flush();
+	lalloc_global_stats_read(&g2);
+	KUNIT_ASSERT_EQ(test, g2.errors_detected - g1->errors_detected, errors);
+	KUNIT_ASSERT_EQ(test, g2.vmalloc_frees, g1->vmalloc_frees);
+	KUNIT_EXPECT_EQ(test, g2.invalid_layouts, g1->invalid_layouts);
+	KUNIT_EXPECT_EQ(test, g2.vmalloc_bytes, g1->vmalloc_bytes);
+	KUNIT_EXPECT_EQ(test, g2.vmalloc_requested_bytes, g1->vmalloc_requested_bytes);
+	KUNIT_EXPECT_EQ(test, lalloc_pages_held(), held1);
+	KUNIT_EXPECT_EQ(test, first_bad_offset(p, l.size), SIZE_MAX);
+}
+
 static void large_vmalloc_free_mismatch(struct kunit *test)
 {
 	struct lalloc_layout l = L(SZ_8M + SZ_4K, SZ_64K);
@@ -268,18 +293,8 @@ static void large_vmalloc_free_mismatch(struct kunit *test)
 	lalloc_free((u8 *)p + 8, l);
 	lalloc_free((u8 *)p + PAGE_SIZE - 4, l);
 	lalloc_free(foreign, l);
-	lalloc_vmalloc_flush();
+	expect_vblock_untouched(test, p, l, ARRAY_SIZE(wrong) + 4, &g1, held1);
 	lalloc_global_stats_read(&g2);
-
-	/* Asserted: a block freed by a wrong free must not be freed again below. */
-	KUNIT_ASSERT_EQ(test, g2.errors_detected - g1.errors_detected,
-			(u64)ARRAY_SIZE(wrong) + 4);
-	KUNIT_ASSERT_EQ(test, g2.vmalloc_frees, g1.vmalloc_frees);
-	KUNIT_EXPECT_EQ(test, g2.invalid_layouts, g1.invalid_layouts);
-	KUNIT_EXPECT_EQ(test, g2.vmalloc_bytes, g1.vmalloc_bytes);
-	KUNIT_EXPECT_EQ(test, g2.vmalloc_requested_bytes, g1.vmalloc_requested_bytes);
-	KUNIT_EXPECT_EQ(test, lalloc_pages_held(), held1);
-	KUNIT_EXPECT_EQ(test, first_bad_offset(p, l.size), SIZE_MAX);
 	fill_offsets(p, l.size);	/* still mapped, still writable */
 	vfree(foreign);
 
@@ -401,19 +416,10 @@ static void large_vmalloc_resize_mismatch(struct kunit *test)
 		if (round)
 			lalloc_latency_enable(false);
 	}
-	lalloc_vmalloc_flush();
+	expect_vblock_untouched(test, p, l, calls, &g1, held1);
 	lalloc_global_stats_read(&g2);
-
-	/* Asserted: a block a wrong resize freed must not be freed again below. */
-	KUNIT_ASSERT_EQ(test, g2.errors_detected - g1.errors_detected, (u64)calls);
-	KUNIT_ASSERT_EQ(test, g2.vmalloc_frees, g1.vmalloc_frees);
 	KUNIT_EXPECT_EQ(test, g2.vmalloc_allocs, g1.vmalloc_allocs);
 	KUNIT_EXPECT_EQ(test, g2.large_allocs, g1.large_allocs);
-	KUNIT_EXPECT_EQ(test, g2.invalid_layouts, g1.invalid_layouts);
-	KUNIT_EXPECT_EQ(test, g2.vmalloc_bytes, g1.vmalloc_bytes);
-	KUNIT_EXPECT_EQ(test, g2.vmalloc_requested_bytes, g1.vmalloc_requested_bytes);
-	KUNIT_EXPECT_EQ(test, lalloc_pages_held(), held1);
-	KUNIT_EXPECT_EQ(test, first_bad_offset(p, l.size), SIZE_MAX);
 	/* The block is still the caller's, whole: its own layout works. */
 	KUNIT_EXPECT_EQ(test, lalloc_usable_size(p, l), (size_t)(SZ_8M + SZ_4K));
 	lalloc_free(p, l);
